@@ -1,0 +1,39 @@
+import { Type, type Static } from 'typebox'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+const PositiveInteger = (defaultValue: number, maximum: number, description: string) =>
+  Type.Integer({ minimum: 1, maximum, default: defaultValue, description })
+
+/** Every environment variable the service reads. Unknown variables are ignored. */
+export const EnvSchema = Type.Object({
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'PostgreSQL connection URL. Unset: an embedded PostgreSQL (PGlite) under DATA_DIR.',
+    }),
+  ),
+  DATA_DIR: Type.String({ minLength: 1, default: '.data', description: 'Embedded database directory' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: [...LOG_LEVELS], default: 'info' }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    pattern: '^(\\*|(https?://[^,\\s]+)(,https?://[^,\\s]+)*)?$',
+    description: 'Comma-separated origins allowed by CORS, or * for any. Empty: no cross-origin access.',
+  }),
+  TRUST_PROXY: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers' }),
+  BODY_LIMIT_BYTES: PositiveInteger(65_536, 10_485_760, 'Largest accepted request body'),
+  MIGRATE_ON_START: Type.Boolean({ default: false, description: 'Apply migrations on start (external DB)' }),
+  SEED_ON_START: Type.Boolean({ default: false, description: 'Seed reference data on start (external DB)' }),
+  DB_POOL_MAX: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 200, description: 'Connection pool size (default 10; 1 when embedded)' }),
+  ),
+  DB_CONNECT_TIMEOUT_MS: PositiveInteger(2_000, 60_000, 'Give up connecting after this long'),
+  DB_QUERY_TIMEOUT_MS: PositiveInteger(5_000, 300_000, 'Give up on a query after this long'),
+  DB_RETRY_AFTER_SECONDS: PositiveInteger(5, 3_600, 'Retry-After sent while the database is unreachable'),
+  SHUTDOWN_GRACE_MS: PositiveInteger(10_000, 120_000, 'How long in-flight requests get on shutdown'),
+})
+
+export type Env = Static<typeof EnvSchema>

@@ -1,0 +1,55 @@
+import { mkdir } from 'node:fs/promises'
+import { PGlite } from '@electric-sql/pglite'
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+
+export interface EmbeddedPostgres {
+  /** A `postgresql://` URL for pg, Prisma and the schema engine alike. */
+  url: string
+  /** Stops accepting connections (and drops open ones) but keeps the data: for outage tests. */
+  suspend(): Promise<void>
+  /** Listens again on the same port. */
+  resume(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface EmbeddedPostgresOptions {
+  /** A directory to persist to, or undefined for memory only. */
+  dataDir?: string
+  port?: number
+  /** Simultaneous client connections; PGlite itself runs one statement at a time. */
+  maxConnections?: number
+}
+
+/**
+ * PostgreSQL compiled to WebAssembly, served over the wire protocol so that the app reaches it
+ * exactly as it reaches a real server: one code path for both.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
+  const db = await PGlite.create(options.dataDir ?? 'memory://')
+  const maxConnections = options.maxConnections ?? 8
+  let server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections })
+  await server.start()
+  const port = Number(server.getServerConn().split(':').at(-1))
+  let running = true
+
+  return {
+    url: `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    async suspend() {
+      if (!running) return
+      running = false
+      await server.stop()
+    },
+    async resume() {
+      if (running) return
+      server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections })
+      await server.start()
+      running = true
+    },
+    async close() {
+      if (running) await server.stop()
+      running = false
+      await db.close()
+    },
+  }
+}

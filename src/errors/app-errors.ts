@@ -1,0 +1,81 @@
+/**
+ * Typed domain errors. Each carries a stable `code` that clients can switch on; the error handler
+ * turns them into RFC 9457 problem responses.
+ */
+export interface FieldIssue {
+  /** Where the problem is: `body`, `query`, `params` or `headers`. */
+  in: string
+  /** JSON Pointer into that part of the request. */
+  pointer: string
+  message: string
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    readonly title: string,
+    detail?: string,
+    readonly headers: Record<string, string> = {},
+    readonly errors?: FieldIssue[],
+  ) {
+    super(detail ?? title)
+    this.name = new.target.name
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(detail: string, errors?: FieldIssue[], code = 'bad_request') {
+    super(400, code, 'Bad request', detail, {}, errors)
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(detail = 'A valid bearer token is required.') {
+    super(401, 'unauthorized', 'Unauthorized', detail, {
+      'www-authenticate': 'Bearer realm="acupoint-api", error="invalid_token"',
+    })
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = 'Your role does not allow this operation.') {
+    super(403, 'forbidden', 'Forbidden', detail)
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(detail = 'Nothing exists at this address.', code = 'not_found') {
+    super(404, code, 'Not found', detail)
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(detail: string, code = 'conflict') {
+    super(409, code, 'Conflict', detail)
+  }
+}
+
+export class PreconditionFailedError extends AppError {
+  constructor(detail = 'The resource has changed since you read it: fetch it again and retry.') {
+    super(412, 'precondition_failed', 'Precondition failed', detail)
+  }
+}
+
+export class PreconditionRequiredError extends AppError {
+  constructor(detail = 'This request needs an If-Match header with the ETag you last read.') {
+    super(428, 'precondition_required', 'Precondition required', detail)
+  }
+}
+
+export class TooManyRequestsError extends AppError {
+  constructor(detail: string, retryAfterSeconds: number, code = 'too_many_requests') {
+    super(429, code, 'Too many requests', detail, { 'retry-after': String(retryAfterSeconds) })
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(detail: string, retryAfterSeconds: number, code = 'service_unavailable') {
+    super(503, code, 'Service unavailable', detail, { 'retry-after': String(retryAfterSeconds) })
+  }
+}

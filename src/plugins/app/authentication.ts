@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import { ForbiddenError, UnauthorizedError } from '../../errors/app-errors.js'
+import { createStaffService, type StaffIdentity, type StaffService } from '../../services/staff-service.js'
+import type { StaffRole } from '../../generated/prisma/enums.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    staffService: StaffService
+    /** An onRequest hook that admits only staff with one of these roles. */
+    requireRole(...roles: StaffRole[]): onRequestAsyncHookHandler
+  }
+  interface FastifyRequest {
+    staff: StaffIdentity | null
+  }
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (!header) return undefined
+  const [scheme, token, ...rest] = header.trim().split(/\s+/)
+  return scheme?.toLowerCase() === 'bearer' && token && rest.length === 0 ? token : ''
+}
+
+export default fp(
+  async function authentication(app: FastifyInstance) {
+    const staffService = createStaffService(app.prisma)
+    app.decorate('staffService', staffService)
+    app.decorateRequest('staff', null)
+
+    app.decorate('requireRole', (...roles: StaffRole[]): onRequestAsyncHookHandler => {
+      return async function requireRole(request) {
+        const token = bearerToken(request)
+        if (token === undefined) throw new UnauthorizedError('This operation needs an Authorization: Bearer token.')
+        const staff = token ? await staffService.authenticate(token) : null
+        if (!staff) throw new UnauthorizedError('The bearer token is malformed, unknown or revoked.')
+        request.staff = staff
+        if (!roles.includes(staff.role)) {
+          throw new ForbiddenError(`This operation needs one of the roles: ${roles.join(', ')}.`)
+        }
+      }
+    })
+  },
+  { name: 'authentication', dependencies: ['prisma'] },
+)

@@ -1,0 +1,53 @@
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import { SHARED_SCHEMAS } from '../../schemas/shared-schemas.js'
+
+export const API_VERSION = '0.1.0'
+
+/** Builds the OpenAPI document from the route schemas and serves the docs page at /docs. */
+export default fp(
+  async function openapi(app: FastifyInstance) {
+    for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
+
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'acupoint-api',
+          version: API_VERSION,
+          description:
+            'Acupuncture-point reference data, articles about it, and reader comments that stay in a moderation ' +
+            'queue until a moderator approves them.\n\nErrors are RFC 9457 problem details ' +
+            '(`application/problem+json`). Staff routes take `Authorization: Bearer <token>`.',
+          license: { name: 'MIT', identifier: 'MIT' },
+        },
+        tags: [
+          { name: 'system', description: 'Liveness, readiness and this document' },
+          { name: 'staff', description: 'Staff identity' },
+        ],
+        components: {
+          securitySchemes: {
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'A staff API token (`acp_…`), created with `npm run staff:create`.',
+            },
+          },
+        },
+      },
+      // Components keep the names of their TypeBox `$id`s instead of def-0, def-1, …
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`),
+      },
+    })
+
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      uiConfig: { deepLinking: true, tryItOutEnabled: true, displayRequestDuration: true },
+    })
+  },
+  { name: 'openapi' },
+)

@@ -1,0 +1,20 @@
+import fp from 'fastify-plugin'
+import helmet from '@fastify/helmet'
+import cors from '@fastify/cors'
+import type { FastifyInstance } from 'fastify'
+import type { AppConfig } from '../../config/config.js'
+
+export default fp(
+  async function securityHeaders(app: FastifyInstance, options: { config: AppConfig }) {
+    await app.register(helmet, { global: true })
+    const { corsOrigins } = options.config
+    await app.register(cors, {
+      origin: corsOrigins === '*' ? '*' : corsOrigins.length > 0 ? corsOrigins : false,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-Receipt-Token', 'X-Request-Id'],
+      exposedHeaders: ['ETag', 'Link', 'Location', 'Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    })
+  },
+  { name: 'security-headers' },
+)

@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
+import { StaffMeSchema } from '../../schemas/staff-schemas.js'
+
+const staffRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/staff/me', {
+    onRequest: app.requireRole('editor', 'moderator', 'admin'),
+    schema: {
+      tags: ['staff'],
+      operationId: 'getCurrentStaffMember',
+      summary: 'Who this token belongs to',
+      description: 'Any staff role. Useful to check a token before using it.',
+      security: [{ bearerAuth: [] }],
+      response: { 200: StaffMeSchema, ...problemResponses(...STAFF_ONLY, ...ALWAYS) },
+    },
+  }, async (request) => {
+    const staff = request.staff!
+    return { id: staff.id, name: staff.name, role: staff.role, tokenId: staff.tokenId, createdAt: staff.createdAt.toISOString() }
+  })
+}
+
+export default staffRoutes

@@ -1,0 +1,18 @@
+import type { TSchema } from 'typebox'
+import { FieldIssueSchema, ProblemSchema } from './problem-schemas.js'
+import { StaffMeSchema, StaffRoleSchema } from './staff-schemas.js'
+import { HealthSchema, OpenApiDocumentSchema, ReadinessSchema } from './system-schemas.js'
+
+/**
+ * Every schema with an `$id`. They are added to the app once, so routes can `Type.Ref` them and
+ * the OpenAPI document lists them under components/schemas by name.
+ */
+export const SHARED_SCHEMAS: TSchema[] = [
+  FieldIssueSchema,
+  ProblemSchema,
+  StaffRoleSchema,
+  StaffMeSchema,
+  HealthSchema,
+  ReadinessSchema,
+  OpenApiDocumentSchema,
+]

@@ -1,0 +1,55 @@
+import closeWithGrace from 'close-with-grace'
+import { pino } from 'pino'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config/config.js'
+import { migrate, openDatabase } from './db/database-runtime.js'
+import { withPrisma } from './db/with-prisma.js'
+import { loggerOptions } from './logger.js'
+import { seedDatabase } from './seed/seed-database.js'
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig(process.env)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`${error.message}\n`)
+    process.exit(1)
+  }
+}
+
+const config = loadConfigOrExit()
+const log = pino(loggerOptions(config))
+
+const database = await openDatabase(config, log, { shareRunningServer: false }).catch((error: Error) => {
+  log.fatal(error.message)
+  process.exit(1)
+})
+log.info({ database: database.kind }, `using ${database.description}`)
+
+try {
+  if (database.kind === 'embedded' || config.migrateOnStart) await migrate(database.url, log)
+  if (database.kind === 'embedded' || config.seedOnStart) await withPrisma(database.url, config, (prisma) => seedDatabase(prisma, log))
+} catch (error) {
+  log.fatal({ err: error }, 'could not prepare the database')
+  await database.close()
+  process.exit(1)
+}
+
+const app = await buildApp({ ...config, databaseUrl: database.url }, { loggerInstance: log })
+
+closeWithGrace({ delay: config.shutdownGraceMs, logger: log }, async ({ signal, err }) => {
+  if (err) log.error({ err }, 'shutting down after an uncaught error')
+  else log.info({ signal }, 'shutting down: finishing in-flight requests')
+  await app.close()
+  await database.close()
+})
+
+try {
+  const address = await app.listen({ host: config.host, port: config.port })
+  log.info(`acupoint-api is ready at ${address} (docs: ${address}/docs)`)
+} catch (error) {
+  log.fatal({ err: error }, 'could not start listening')
+  await app.close()
+  await database.close()
+  process.exit(1)
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { pino } from 'pino'
+import { loadConfig } from '../../src/config/config.js'
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js'
+import { applyMigrations } from '../../src/db/schema-engine.js'
+import { withPrisma } from '../../src/db/with-prisma.js'
+import { seedDatabase } from '../../src/seed/seed-database.js'
+
+export interface TestDatabase {
+  url: string
+  kind: 'embedded' | 'external'
+  /** Runs SQL on this test's database through a plain pg client (for set-up and assertions). */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>
+  close(): Promise<void>
+}
+
+/** The environment's configuration: DATABASE_URL set means real PostgreSQL, unset means PGlite. */
+export const environmentConfig = loadConfig(process.env)
+
+function withDatabaseName(url: string, database: string): string {
+  const parsed = new URL(url)
+  parsed.pathname = `/${database}`
+  return parsed.toString()
+}
+
+export interface TestDatabaseOptions {
+  migrate?: boolean
+  seed?: boolean
+}
+
+/**
+ * A database of this test file's own, so files can run in parallel: a fresh in-memory PGlite
+ * served over a socket, or a new database on the PostgreSQL server in DATABASE_URL.
+ */
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  const { migrate = true, seed = true } = options
+  let url: string
+  let dispose: () => Promise<void>
+  if (environmentConfig.databaseUrl) {
+    const adminUrl = environmentConfig.databaseUrl
+    const name = `acupoint_test_${randomBytes(6).toString('hex')}`
+    const admin = new pg.Client({ connectionString: adminUrl })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE "${name}"`)
+    await admin.end()
+    url = withDatabaseName(adminUrl, name)
+    dispose = async () => {
+      const client = new pg.Client({ connectionString: adminUrl })
+      await client.connect()
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+      await client.end()
+    }
+  } else {
+    const embedded = await startEmbeddedPostgres()
+    url = embedded.url
+    dispose = () => embedded.close()
+  }
+
+  if (migrate) await applyMigrations(url)
+  if (migrate && seed) {
+    await withPrisma(url, environmentConfig, (prisma) => seedDatabase(prisma, pino({ level: 'silent' })))
+  }
+
+  const pool = new pg.Pool({ connectionString: url, max: 1 })
+  return {
+    url,
+    kind: environmentConfig.databaseUrl ? 'external' : 'embedded',
+    query: (sql, params) => pool.query(sql, params),
+    async close() {
+      await pool.end()
+      await dispose()
+    },
+  }
+}
