@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises'
+import type { Server, Socket } from 'node:net'
 import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 
@@ -28,8 +29,26 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
   const db = await PGlite.create(options.dataDir ?? 'memory://')
   const maxConnections = options.maxConnections ?? 8
-  let server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections })
-  await server.start()
+  // pglite-socket leaves a connection half-open after a client's Terminate, which keeps the process
+  // alive for seconds after close; every accepted socket is tracked so it can be destroyed.
+  const sockets = new Set<Socket>()
+  const listen = async (port: number) => {
+    const socketServer = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections })
+    await socketServer.start()
+    const netServer = (socketServer as unknown as { server: Server }).server
+    netServer.on('connection', (socket) => {
+      sockets.add(socket)
+      socket.once('close', () => sockets.delete(socket))
+    })
+    return socketServer
+  }
+  const stop = async (socketServer: PGLiteSocketServer) => {
+    const stopped = socketServer.stop()
+    for (const socket of sockets) socket.destroy()
+    sockets.clear()
+    await stopped
+  }
+  let server = await listen(options.port ?? 0)
   const port = Number(server.getServerConn().split(':').at(-1))
   let running = true
 
@@ -38,16 +57,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     async suspend() {
       if (!running) return
       running = false
-      await server.stop()
+      await stop(server)
     },
     async resume() {
       if (running) return
-      server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections })
-      await server.start()
+      server = await listen(port)
       running = true
     },
     async close() {
-      if (running) await server.stop()
+      if (running) await stop(server)
       running = false
       await db.close()
     },

@@ -28,7 +28,19 @@ function loadWasm(): Promise<void> {
     // The package entry imports the .wasm file directly, which Node 20 refuses without a flag.
     const require = createRequire(import.meta.url)
     const wasmPath = path.join(path.dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')), 'schema_engine_bg.wasm')
-    const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': bindings })
+    const imports: Record<string, unknown> = { ...bindings }
+    // The engine arms 10-second timers it never clears; unref'd, they no longer hold the process open
+    // after the work is done, and still fire while it runs.
+    for (const [name, value] of Object.entries(bindings)) {
+      if (name.startsWith('__wbg_setTimeout_') && typeof value === 'function') {
+        imports[name] = (...args: unknown[]) => {
+          const timer = (value as (...a: unknown[]) => unknown)(...args)
+          ;(timer as { unref?: () => void }).unref?.()
+          return timer
+        }
+      }
+    }
+    const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': imports })
     bindings.__wbg_set_wasm(instance.exports)
     instance.exports.__wbindgen_start()
   })()

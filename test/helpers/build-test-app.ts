@@ -3,12 +3,22 @@ import { pino } from 'pino'
 import type { Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type AppConfig } from '../../src/config/config.js'
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js'
 import { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from './test-database.js'
 
 export interface TestApp {
   app: FastifyInstance
   db: TestDatabase
   config: AppConfig
+  /** Set when built with `throughProxy`: the app reaches its database through this. */
+  proxy?: TcpProxy
+}
+
+export interface TestAppOptions extends TestDatabaseOptions {
+  logger?: pino.Logger
+  beforeReady?: (app: FastifyInstance) => void
+  /** Route the app's database connections through a proxy the test can cut. */
+  throughProxy?: boolean
 }
 
 /**
@@ -18,18 +28,22 @@ export interface TestApp {
 export async function buildTestApp(
   t: Test,
   env: Record<string, string> = {},
-  options: TestDatabaseOptions & { logger?: pino.Logger; beforeReady?: (app: FastifyInstance) => void } = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(options)
-  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }), databaseUrl: db.url }
+  const target = new URL(db.url)
+  const proxy = options.throughProxy ? await startTcpProxy(target.hostname, Number(target.port || 5432)) : undefined
+  const databaseUrl = proxy ? proxy.wrap(db.url) : db.url
+  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }), databaseUrl }
   const app = await buildApp(config, { loggerInstance: options.logger ?? pino({ level: 'silent' }) })
   options.beforeReady?.(app)
   await app.ready()
   t.teardown(async () => {
     await app.close()
+    await proxy?.close()
     await db.close()
   })
-  return { app, db, config }
+  return { app, db, config, ...(proxy ? { proxy } : {}) }
 }
 
 /** Creates a staff member with a fresh token through the same service the CLI uses. */

@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process'
+import t from 'tap'
+import { ConfigError, loadConfig } from '../../src/config/config.js'
+
+t.test('defaults: embedded database, loopback, no cross-origin access', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.databaseUrl, undefined)
+  t.equal(config.dataDir, '.data')
+  t.equal(config.host, '127.0.0.1')
+  t.equal(config.port, 3000)
+  t.same(config.corsOrigins, [])
+  t.equal(config.database.poolMax, 1, 'PGlite is one session: one pooled connection')
+  t.equal(config.migrateOnStart, false)
+})
+
+t.test('parses and coerces every kind of value', async (t) => {
+  const config = loadConfig({
+    DATABASE_URL: 'postgresql://app:secret@db.internal:5433/acupoint',
+    PORT: '8080',
+    LOG_LEVEL: 'debug',
+    CORS_ORIGINS: 'https://a.example,https://b.example',
+    MIGRATE_ON_START: 'true',
+    DB_POOL_MAX: '20',
+    UNRELATED: 'ignored',
+  })
+  t.equal(config.port, 8080)
+  t.equal(config.logLevel, 'debug')
+  t.same(config.corsOrigins, ['https://a.example', 'https://b.example'])
+  t.equal(config.migrateOnStart, true)
+  t.equal(config.database.poolMax, 20)
+  t.same(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins, '*')
+  t.equal(loadConfig({ DATABASE_URL: 'postgres://x@y/z' }).database.poolMax, 10)
+  t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty value means unset')
+})
+
+t.test('a bad value is named with what is wrong, and secrets are not echoed', async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'abc' }, /PORT must be integer \(got "abc"\)/],
+    [{ PORT: '70000' }, /PORT must be <= 65535/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+    [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS must be \* or a comma-separated list/],
+    [{ MIGRATE_ON_START: 'maybe' }, /MIGRATE_ON_START must be boolean/],
+    [{ DB_POOL_MAX: '0' }, /DB_POOL_MAX must be >= 1/],
+  ]
+  for (const [env, message] of cases) {
+    const error = t.throws(() => loadConfig(env)) as ConfigError
+    t.type(error, ConfigError)
+    t.match(error.message, message)
+  }
+  const error = t.throws(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' })) as ConfigError
+  t.match(error.message, /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/)
+  t.notMatch(error.message, /hunter2/)
+  const several = t.throws(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })) as ConfigError
+  t.equal(several.problems.length, 2, 'every bad variable is reported at once')
+})
+
+t.test('the server refuses to start on a bad value, with a message and no stack trace', async (t) => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH, PORT: 'not-a-port' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  t.equal(result.status, 1)
+  t.match(result.stderr, /Invalid configuration:\n {2}- PORT must be integer \(got "not-a-port"\)/)
+  t.notMatch(result.stderr, /\n\s+at /, 'no stack trace')
+})

@@ -1,0 +1,109 @@
+import t, { type Test } from 'tap'
+import { Type } from 'typebox'
+import { ConflictError } from '../../src/errors/app-errors.js'
+import { buildTestApp } from '../helpers/build-test-app.js'
+
+const EchoBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 20 }), email: Type.String({ format: 'email' }) },
+  { additionalProperties: false },
+)
+
+t.test('every failure is an RFC 9457 problem', async (t) => {
+  const { app } = await buildTestApp(t, { BODY_LIMIT_BYTES: '1024' }, {
+    seed: false,
+    beforeReady(app) {
+      app.post('/test/echo', { schema: { body: EchoBody } }, async (request) => request.body)
+      app.get('/test/crash', async () => {
+        throw new Error('connection string postgresql://admin:hunter2@10.0.0.5/prod failed at /srv/app/secret.ts:12')
+      })
+      app.get('/test/conflict', async () => {
+        throw new ConflictError('Already there.', 'duplicate_thing')
+      })
+    },
+  })
+
+  const expectProblem = (t: Test, response: Awaited<ReturnType<typeof app.inject>>, status: number, code: string) => {
+    t.equal(response.statusCode, status)
+    t.match(response.headers['content-type'], /^application\/problem\+json/)
+    const body = response.json()
+    t.equal(body.status, status)
+    t.equal(body.code, code)
+    t.equal(body.type, `urn:acupoint-api:problem:${code}`)
+    t.type(body.title, 'string')
+    t.type(body.detail, 'string')
+    t.equal(body.requestId, response.headers['x-request-id'])
+    return body
+  }
+
+  t.test('400 names each invalid field', async (t) => {
+    const response = await app.inject({ method: 'POST', url: '/test/echo', payload: { name: '', email: 'nope', extra: 1 } })
+    const body = expectProblem(t, response, 400, 'validation_failed')
+    const pointers = body.errors.map((issue: { pointer: string }) => issue.pointer).sort()
+    t.same(pointers, ['/email', '/extra', '/name'])
+    t.ok(body.errors.every((issue: { in: string }) => issue.in === 'body'))
+  })
+
+  t.test('400 for malformed JSON', async (t) => {
+    const response = await app.inject({
+      method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"name": "a",',
+    })
+    expectProblem(t, response, 400, 'malformed_body')
+  })
+
+  t.test('404 for an unknown route', async (t) => {
+    const body = expectProblem(t, await app.inject({ url: '/v1/nothing-here' }), 404, 'not_found')
+    t.equal(body.instance, '/v1/nothing-here')
+  })
+
+  t.test('405 with Allow for a known path and the wrong method', async (t) => {
+    const response = await app.inject({ method: 'DELETE', url: '/health' })
+    expectProblem(t, response, 405, 'method_not_allowed')
+    t.equal(response.headers.allow, 'GET, HEAD')
+  })
+
+  t.test('409 from a domain error keeps its code', async (t) => {
+    expectProblem(t, await app.inject({ url: '/test/conflict' }), 409, 'duplicate_thing')
+  })
+
+  t.test('413 for a body over the limit', async (t) => {
+    const response = await app.inject({
+      method: 'POST', url: '/test/echo', payload: { name: 'a', email: 'a@b.example', pad: 'x'.repeat(2048) },
+    })
+    expectProblem(t, response, 413, 'body_too_large')
+  })
+
+  t.test('415 for an unsupported content type', async (t) => {
+    const response = await app.inject({
+      method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>',
+    })
+    expectProblem(t, response, 415, 'unsupported_media_type')
+  })
+
+  t.test('500 reveals nothing about the failure', async (t) => {
+    const response = await app.inject({ url: '/test/crash' })
+    const body = expectProblem(t, response, 500, 'internal_error')
+    t.notMatch(response.body, /hunter2|10\.0\.0\.5|secret\.ts|postgresql|stack/)
+    t.equal(body.detail, 'An unexpected error occurred. It has been logged.')
+  })
+
+  t.test('a client request id is echoed only when it is plain', async (t) => {
+    const plain = await app.inject({ url: '/health', headers: { 'x-request-id': 'abc-123' } })
+    t.equal(plain.headers['x-request-id'], 'abc-123')
+    const forged = await app.inject({ url: '/health', headers: { 'x-request-id': 'a\nlevel=fatal' } })
+    t.not(forged.headers['x-request-id'], 'a\nlevel=fatal')
+  })
+
+  t.test('security headers are set', async (t) => {
+    const response = await app.inject({ url: '/health' })
+    t.equal(response.headers['x-content-type-options'], 'nosniff')
+    t.ok(response.headers['content-security-policy'])
+  })
+})
+
+t.test('CORS admits only the configured origins', async (t) => {
+  const { app } = await buildTestApp(t, { CORS_ORIGINS: 'https://app.example' }, { seed: false })
+  const allowed = await app.inject({ url: '/health', headers: { origin: 'https://app.example' } })
+  t.equal(allowed.headers['access-control-allow-origin'], 'https://app.example')
+  const denied = await app.inject({ url: '/health', headers: { origin: 'https://evil.example' } })
+  t.equal(denied.headers['access-control-allow-origin'], undefined)
+})
