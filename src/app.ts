@@ -43,6 +43,16 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     reply.header('x-request-id', request.id)
   })
 
+  // While shutting down, responses to requests already in flight ask the client to close its
+  // keep-alive connection; otherwise close() waits for the client's idle timeout.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+
   // External plugins, then the domain, then routes: the order never changes.
   await app.register(sensible)
   await app.register(securityHeaders, { config })

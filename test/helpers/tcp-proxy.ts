@@ -4,6 +4,8 @@ export interface TcpProxy {
   port: number
   /** Rewrites a postgresql:// URL so that it goes through this proxy. */
   wrap(url: string): string
+  /** Connections open through the proxy right now. */
+  openConnections(): number
   /** Drops every open connection and refuses new ones, like a database that went away. */
   cut(): Promise<void>
   /** Accepts connections again on the same port. */
@@ -53,6 +55,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     get port() {
       return port
     },
+    openConnections: () => sockets.size / 2,
     wrap(url) {
       const parsed = new URL(url)
       parsed.hostname = '127.0.0.1'
