@@ -74,7 +74,7 @@ t.test('the server starts on the embedded database, keeps data across a restart 
   t.match(second.output(), /database schema is up to date/, 'the restart applies nothing new')
   const again = await fetch(`${second.url}/v1/staff/me`, { headers: { authorization: `Bearer ${token}` } })
   t.equal(again.status, 200, 'the staff member written before the restart is still there')
-  t.equal((await again.json()).name, 'Persisted Admin')
+  t.equal(((await again.json()) as { name: string }).name, 'Persisted Admin')
   t.equal(await second.stop(), 0)
 })
 
