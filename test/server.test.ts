@@ -15,7 +15,8 @@ interface RunningServer {
 // The real entry point, as `npm start` runs it, on an embedded database in a temporary DATA_DIR.
 async function startServer(dataDir: string): Promise<RunningServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' },
+    // Keep the runner's variables (coverage tracking rides on them); an empty value means unset.
+    env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -57,7 +58,7 @@ t.test('the server starts on the embedded database, keeps data across a restart 
 
   // A command run while the server holds the data directory goes through the server's socket.
   const created = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/staff-create.ts', '--name', 'Persisted Admin', '--role', 'admin'], {
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir },
+    env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir },
     encoding: 'utf8',
   })
   t.equal(created.status, 0, created.stderr)
