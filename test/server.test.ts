@@ -1,4 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+// Children run with this process's loader flags (tap's TypeScript loader), so their coverage
+// merges with the tests' own instead of clashing with a second transpiler's source maps.
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -14,7 +16,7 @@ interface RunningServer {
 
 // The real entry point, as `npm start` runs it, on an embedded database in a temporary DATA_DIR.
 async function startServer(dataDir: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], {
     // Keep the runner's variables (coverage tracking rides on them); an empty value means unset.
     env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,7 +59,7 @@ t.test('the server starts on the embedded database, keeps data across a restart 
   }
 
   // A command run while the server holds the data directory goes through the server's socket.
-  const created = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/staff-create.ts', '--name', 'Persisted Admin', '--role', 'admin'], {
+  const created = spawnSync(process.execPath, [...process.execArgv, 'src/cli/staff-create.ts', '--name', 'Persisted Admin', '--role', 'admin'], {
     env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir },
     encoding: 'utf8',
   })
