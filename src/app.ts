@@ -12,6 +12,12 @@ import methodNotAllowed from './plugins/app/method-not-allowed.js'
 import authentication from './plugins/app/authentication.js'
 import systemRoutes from './routes/system/index.js'
 import staffRoutes from './routes/staff/index.js'
+import referenceServices from './plugins/app/reference-services.js'
+import acupointRoutes from './routes/acupoints/index.js'
+import channelRoutes from './routes/channels/index.js'
+import sourceRoutes from './routes/sources/index.js'
+import claimRoutes from './routes/claims/index.js'
+import articleRoutes from './routes/articles/index.js'
 
 export interface BuildAppOptions {
   /** A pino logger to use instead of one made from the config (the server's, or a test's capture). */
@@ -62,9 +68,12 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(methodNotAllowed)
   await app.register(prisma, { config })
   await app.register(authentication)
+  await app.register(referenceServices)
 
   await app.register(systemRoutes, { retryAfterSeconds: config.database.retryAfterSeconds })
-  await app.register(staffRoutes, { prefix: '/v1' })
+  for (const routes of [acupointRoutes, channelRoutes, sourceRoutes, claimRoutes, articleRoutes, staffRoutes]) {
+    await app.register(routes, { prefix: '/v1' })
+  }
 
   return app
 }

@@ -1,6 +1,12 @@
 import type { TSchema } from 'typebox'
 import { FieldIssueSchema, ProblemSchema } from './problem-schemas.js'
 import { StaffMeSchema, StaffRoleSchema } from './staff-schemas.js'
+import {
+  AcupointDetailSchema, AcupointListSchema, AcupointSummarySchema, ArticleDetailSchema, ArticleLinkSchema, ArticleListSchema,
+  ArticleStatusSchema, ArticleSummarySchema, CautionSchema, ChannelDetailSchema, ChannelListSchema, ChannelSchema,
+  ChannelSummarySchema, ClaimKindSchema, ClaimSchema, FactSchema, RegionSchema, SourceKindSchema, SourceListSchema, SourceSchema,
+  TreatmentPlanSchema,
+} from './reference-schemas.js'
 import { HealthSchema, OpenApiDocumentSchema, ReadinessSchema } from './system-schemas.js'
 
 /**
@@ -15,4 +21,25 @@ export const SHARED_SCHEMAS: TSchema[] = [
   HealthSchema,
   ReadinessSchema,
   OpenApiDocumentSchema,
+  RegionSchema,
+  ClaimKindSchema,
+  SourceKindSchema,
+  ArticleStatusSchema,
+  SourceSchema,
+  SourceListSchema,
+  ChannelSummarySchema,
+  ChannelSchema,
+  ChannelListSchema,
+  AcupointSummarySchema,
+  FactSchema,
+  ClaimSchema,
+  ArticleLinkSchema,
+  AcupointDetailSchema,
+  AcupointListSchema,
+  ChannelDetailSchema,
+  CautionSchema,
+  TreatmentPlanSchema,
+  ArticleSummarySchema,
+  ArticleDetailSchema,
+  ArticleListSchema,
 ]

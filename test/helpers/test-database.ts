@@ -12,6 +12,8 @@ export interface TestDatabase {
   kind: 'embedded' | 'external'
   /** Runs SQL on this test's database through a plain pg client (for set-up and assertions). */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>
+  /** The first row of a query that must return one. */
+  one<R extends pg.QueryResultRow = Record<string, any>>(sql: string, params?: unknown[]): Promise<R>
   close(): Promise<void>
 }
 
@@ -67,6 +69,11 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     url,
     kind: environmentConfig.databaseUrl ? 'external' : 'embedded',
     query: (sql, params) => pool.query(sql, params),
+    async one(sql, params) {
+      const { rows } = await pool.query(sql, params)
+      if (!rows[0]) throw new Error(`expected a row from: ${sql}`)
+      return rows[0]
+    },
     async close() {
       await pool.end()
       await dispose()

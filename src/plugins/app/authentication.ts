@@ -9,6 +9,8 @@ declare module 'fastify' {
     staffService: StaffService
     /** An onRequest hook that admits only staff with one of these roles. */
     requireRole(...roles: StaffRole[]): onRequestAsyncHookHandler
+    /** An onRequest hook for public routes that show more to staff: identifies a token if one is sent. */
+    identifyStaff: onRequestAsyncHookHandler
   }
   interface FastifyRequest {
     staff: StaffIdentity | null
@@ -28,13 +30,23 @@ export default fp(
     app.decorate('staffService', staffService)
     app.decorateRequest('staff', null)
 
+    async function identify(request: FastifyRequest): Promise<StaffIdentity> {
+      const token = bearerToken(request)
+      if (token === undefined) throw new UnauthorizedError('This operation needs an Authorization: Bearer token.')
+      const staff = token ? await staffService.authenticate(token) : null
+      if (!staff) throw new UnauthorizedError('The bearer token is malformed, unknown or revoked.')
+      request.staff = staff
+      return staff
+    }
+
+    app.decorate('identifyStaff', async (request: FastifyRequest) => {
+      // A token that is sent must be valid: a typo should not silently demote an editor to the public.
+      if (request.headers.authorization !== undefined) await identify(request)
+    })
+
     app.decorate('requireRole', (...roles: StaffRole[]): onRequestAsyncHookHandler => {
       return async function requireRole(request) {
-        const token = bearerToken(request)
-        if (token === undefined) throw new UnauthorizedError('This operation needs an Authorization: Bearer token.')
-        const staff = token ? await staffService.authenticate(token) : null
-        if (!staff) throw new UnauthorizedError('The bearer token is malformed, unknown or revoked.')
-        request.staff = staff
+        const staff = await identify(request)
         if (!roles.includes(staff.role)) {
           throw new ForbiddenError(`This operation needs one of the roles: ${roles.join(', ')}.`)
         }

@@ -87,6 +87,15 @@ export default fp(
         const summary = errors.map((issue) => `${issue.in}${issue.pointer === '/' ? '' : issue.pointer} ${issue.message}`)
         return sendProblem(request, reply, 400, 'validation_failed', `Invalid request: ${summary.join('; ')}.`, { errors })
       }
+      // Constraint violations the services did not foresee (a race between two writers, say).
+      const prismaCode = (error as { code?: unknown }).code
+      if (prismaCode === 'P2002' || prismaCode === 'P2003' || prismaCode === 'P2014') {
+        request.log.warn({ err: error }, 'constraint violation')
+        return sendProblem(request, reply, 409, 'conflict', 'The change conflicts with other stored data and was not made.')
+      }
+      if (prismaCode === 'P2025') {
+        return sendProblem(request, reply, 404, 'not_found', 'The record no longer exists.')
+      }
       if (isDatabaseUnavailable(error)) {
         request.log.error({ err: error }, 'database unavailable')
         return sendProblem(request, reply, 503, 'database_unavailable', 'The database cannot be reached right now. Retry shortly.', {

@@ -25,6 +25,11 @@ export default fp(
         },
         tags: [
           { name: 'system', description: 'Liveness, readiness and this document' },
+          { name: 'acupoints', description: 'The WHO standard points and extra points, with facts and sourced claims' },
+          { name: 'channels', description: 'The 14 channels' },
+          { name: 'claims', description: 'What sources claim about points: never presented as fact' },
+          { name: 'sources', description: 'Standards, articles and books that facts and claims come from' },
+          { name: 'articles', description: 'Articles about points, with cautions and treatment plans' },
           { name: 'staff', description: 'Staff identity' },
         ],
         components: {

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { PreconditionFailedError, PreconditionRequiredError } from '../errors/app-errors.js'
+
+/**
+ * A strong ETag that is a hash of the representation itself. Whatever changes what a client
+ * would read (the row, its claims, a renamed source) changes the tag, so no write can forget to
+ * invalidate it, and a PATCH can check If-Match against the very representation the client saw.
+ */
+export function etagOf(representation: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(representation)).digest('base64url')
+  return `"${digest.slice(0, 27)}"`
+}
+
+function tagsIn(header: string): string[] {
+  return header.split(',').map((tag) => tag.trim().replace(/^W\//, '')).filter(Boolean)
+}
+
+/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2). */
+export function matchesIfNoneMatch(request: FastifyRequest, etag: string): boolean {
+  const header = request.headers['if-none-match']
+  if (!header) return false
+  const tags = tagsIn(header)
+  return tags.includes('*') || tags.includes(etag)
+}
+
+export const PUBLIC_CACHE = 'public, max-age=60, must-revalidate'
+export const PRIVATE_NO_STORE = 'private, no-store'
+
+/**
+ * Sends a cacheable representation with its ETag, or 304 with no body when the client's copy is
+ * current.
+ */
+export function sendRepresentation<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  representation: T,
+  cacheControl: string = PUBLIC_CACHE,
+): T | FastifyReply {
+  const etag = etagOf(representation)
+  reply.header('etag', etag).header('cache-control', cacheControl).header('vary', 'Authorization')
+  if (matchesIfNoneMatch(request, etag)) return reply.code(304).send()
+  return representation
+}
+
+/**
+ * A write needs If-Match with the ETag the client last read: missing gives 428, stale gives 412,
+ * so two editors cannot silently overwrite each other.
+ */
+export function requireIfMatch(request: FastifyRequest, currentEtag: string): void {
+  const header = request.headers['if-match']
+  if (!header) throw new PreconditionRequiredError()
+  const tags = header.split(',').map((tag) => tag.trim())
+  // If-Match uses the strong comparison: a weak tag never matches.
+  if (!tags.includes('*') && !tags.includes(currentEtag)) throw new PreconditionFailedError()
+}
+
+/** Like requireIfMatch, but only when the client sent If-Match (for DELETE and state changes). */
+export function checkOptionalIfMatch(request: FastifyRequest, currentEtag: string): void {
+  if (request.headers['if-match']) requireIfMatch(request, currentEtag)
+}

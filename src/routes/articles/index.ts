@@ -1,0 +1,134 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { PRIVATE_NO_STORE, PUBLIC_CACHE, sendRepresentation } from '../../http/conditional-requests.js'
+import { setNextLink } from '../../http/pagination.js'
+import {
+  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders,
+} from '../../schemas/common-schemas.js'
+import { ArticleCreateBody, ArticlePatchBody, SlugParams } from '../../schemas/editor-schemas.js'
+import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
+import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, withEtag } from '../route-helpers.js'
+
+const canSeeDrafts = (request: FastifyRequest) => request.staff?.role === 'editor' || request.staff?.role === 'admin'
+
+const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/articles', {
+    schema: {
+      tags: ['articles'],
+      operationId: 'listArticles',
+      summary: 'Published articles, newest first',
+      querystring: Type.Object(PaginationQuery, { additionalProperties: false }),
+      headers: IfNoneMatchHeaders,
+      response: {
+        200: withHeaders(Type.Ref('ArticleList'), { ...CACHE_HEADERS, ...LINK_HEADER }, 'A page of articles'),
+        304: NotModified,
+        ...problemResponses(400, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => {
+    const page = await app.articles.list(request.query.limit, request.query.cursor)
+    setNextLink(request, reply, page.nextCursor)
+    return sendRepresentation(request, reply, page)
+  })
+
+  app.get('/articles/:slug', {
+    onRequest: app.identifyStaff,
+    schema: {
+      tags: ['articles'],
+      operationId: 'getArticle',
+      summary: 'One article with its points, cautions and treatment plan',
+      description:
+        'Drafts are 404 to the public. With an editor or admin token, drafts are returned too (and the response ' +
+        'is marked private). A token that is sent must be valid (401 otherwise).',
+      security: [{}, { bearerAuth: [] }],
+      params: SlugParams,
+      headers: IfNoneMatchHeaders,
+      response: {
+        200: withHeaders(Type.Ref('ArticleDetail'), CACHE_HEADERS, 'The article'),
+        304: NotModified,
+        ...problemResponses(400, 401, 404, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => {
+    const drafts = canSeeDrafts(request)
+    const article = await app.articles.detail(request.params.slug, drafts)
+    return sendRepresentation(request, reply, article, drafts ? PRIVATE_NO_STORE : PUBLIC_CACHE)
+  })
+
+  app.post('/articles', {
+    onRequest: app.requireRole(...EDITOR_ROLES),
+    schema: {
+      tags: ['articles'],
+      operationId: 'createArticle',
+      summary: 'Write a draft article',
+      description: 'Roles: editor, admin. The article starts as a draft; publish it with `POST /v1/articles/{slug}/publish`.',
+      security: STAFF_SECURITY,
+      body: ArticleCreateBody,
+      response: {
+        201: withHeaders(Type.Ref('ArticleDetail'), { ...ETAG_HEADER, Location: Type.String() }, 'Created'),
+        ...problemResponses(400, ...STAFF_ONLY, 409, 413, 415, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => {
+    const article = await app.articles.create(request.body)
+    reply.header('location', `/v1/articles/${article.slug}`)
+    return withEtag(reply, article, 201)
+  })
+
+  app.patch('/articles/:slug', {
+    onRequest: app.requireRole(...EDITOR_ROLES),
+    schema: {
+      tags: ['articles'],
+      operationId: 'updateArticle',
+      summary: 'Change an article',
+      description: 'Roles: editor, admin. Needs `If-Match`: 428 without it, 412 if stale. `points` replaces the list.',
+      security: STAFF_SECURITY,
+      params: SlugParams,
+      headers: IfMatchHeaders,
+      body: ArticlePatchBody,
+      response: {
+        200: withHeaders(Type.Ref('ArticleDetail'), ETAG_HEADER, 'Updated'),
+        ...problemResponses(400, ...STAFF_ONLY, 404, 412, 413, 415, 428, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => withEtag(reply, await app.articles.update(request.params.slug, request.body, ifMatch(request))))
+
+  for (const [action, status] of [['publish', 'published'], ['unpublish', 'draft']] as const) {
+    app.post(`/articles/:slug/${action}`, {
+      onRequest: app.requireRole(...EDITOR_ROLES),
+      schema: {
+        tags: ['articles'],
+        operationId: `${action}Article`,
+        summary: action === 'publish' ? 'Publish an article' : 'Take an article back to draft',
+        description: `Roles: editor, admin. Idempotent: an article that is already ${status} is returned as it is. \`If-Match\` is checked when sent.`,
+        security: STAFF_SECURITY,
+        params: SlugParams,
+        headers: IfMatchHeaders,
+        response: {
+          200: withHeaders(Type.Ref('ArticleDetail'), ETAG_HEADER, 'The article'),
+          ...problemResponses(400, ...STAFF_ONLY, 404, 412, ...ALWAYS),
+        },
+      },
+    }, async (request, reply) => withEtag(reply, await app.articles.setStatus(request.params.slug, status, optionalIfMatch(request))))
+  }
+
+  app.delete('/articles/:slug', {
+    onRequest: app.requireRole(...EDITOR_ROLES),
+    schema: {
+      tags: ['articles'],
+      operationId: 'deleteArticle',
+      summary: 'Delete an article',
+      description: 'Roles: editor, admin. `If-Match` is checked when sent.',
+      security: STAFF_SECURITY,
+      params: SlugParams,
+      headers: IfMatchHeaders,
+      response: { 204: NoContent, ...problemResponses(400, ...STAFF_ONLY, 404, 409, 412, ...ALWAYS) },
+    },
+  }, async (request, reply) => {
+    await app.articles.remove(request.params.slug, optionalIfMatch(request))
+    return reply.code(204).send(null)
+  })
+}
+
+export default articleRoutes

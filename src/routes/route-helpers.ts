@@ -1,0 +1,15 @@
+import { etagOf, requireIfMatch, checkOptionalIfMatch } from '../http/conditional-requests.js'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+export const EDITOR_ROLES = ['editor', 'admin'] as const
+export const STAFF_SECURITY = [{ bearerAuth: [] }]
+
+/** The If-Match test a write applies to the representation it is about to change. */
+export const ifMatch = (request: FastifyRequest) => (current: unknown) => requireIfMatch(request, etagOf(current))
+export const optionalIfMatch = (request: FastifyRequest) => (current: unknown) => checkOptionalIfMatch(request, etagOf(current))
+
+/** Answers a write with the new representation and its ETag, so the client can chain edits. */
+export function withEtag<T>(reply: FastifyReply, representation: T, status = 200): T {
+  reply.code(status).header('etag', etagOf(representation)).header('cache-control', 'no-store')
+  return representation
+}

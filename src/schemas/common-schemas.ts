@@ -1,0 +1,43 @@
+import { Type, type TSchema } from 'typebox'
+
+export const PaginationQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page (1–100)' }),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, description: 'The `nextCursor` of the previous page (also in the `Link` header)' }),
+  ),
+}
+
+export const ETAG_HEADER = { ETag: Type.String({ description: 'The representation\'s entity tag, for If-None-Match and If-Match' }) }
+export const CACHE_HEADERS = {
+  ...ETAG_HEADER,
+  'Cache-Control': Type.String({ description: 'Caching directives' }),
+}
+export const LINK_HEADER = {
+  Link: Type.String({ description: 'RFC 8288 link to the next page: `<…>; rel="next"` (absent on the last page)' }),
+}
+
+export const IfNoneMatchHeaders = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ maxLength: 1024, description: 'ETags you hold; 304 if one is current' })),
+})
+
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 1024, description: 'The ETag you last read; required for PATCH' })),
+})
+
+/** A success response with headers, in the shape @fastify/swagger turns into OpenAPI. */
+export function withHeaders<S extends TSchema>(schema: S, headers: Record<string, TSchema>, description: string) {
+  return { description, headers, content: { 'application/json': { schema } } }
+}
+
+export const NotModified = Type.Null({ description: 'Not modified: your copy (If-None-Match) is current', headers: ETAG_HEADER })
+export const NoContent = Type.Null({ description: 'Deleted' })
+
+export function listOf<S extends TSchema>(item: S, id: string, description: string) {
+  return Type.Object(
+    {
+      items: Type.Array(item),
+      nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last' }),
+    },
+    { $id: id, title: id, description },
+  )
+}

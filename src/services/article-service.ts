@@ -1,0 +1,155 @@
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
+import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-errors.js'
+import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
+import { normaliseCode } from './acupoint-service.js'
+import { presentArticleDetail, presentArticleSummary, type ArticleDetailRow } from './reference-presenters.js'
+import type { SourceService } from './source-service.js'
+
+export interface ArticleInput {
+  slug: string
+  title: string
+  summary: string
+  body: string
+  attribution: string
+  sourceUrl?: string | null
+  sourceId?: string | null
+  points?: string[]
+  cautions?: unknown[]
+  treatmentPlan?: unknown
+}
+
+type ArticleView = ReturnType<typeof presentArticleDetail>
+
+const DETAIL_INCLUDE = {
+  source: true,
+  points: { include: { acupoint: { include: { channel: true } } }, orderBy: { position: 'asc' } },
+} satisfies Prisma.ArticleInclude
+
+const isArticleCursor = (value: Record<string, unknown>): value is { p: string; id: string } =>
+  typeof value.p === 'string' && !Number.isNaN(Date.parse(value.p)) && typeof value.id === 'string' &&
+  /^[0-9a-f-]{36}$/.test(value.id) && Object.keys(value).length === 2
+
+export function createArticleService(prisma: PrismaClient, sources: SourceService) {
+  /** Drafts exist only for editors: to everyone else they are 404, as if they did not exist. */
+  async function load(slug: string, includeDrafts: boolean, client: Prisma.TransactionClient = prisma) {
+    const article = await client.article.findUnique({ where: { slug }, include: DETAIL_INCLUDE })
+    if (!article || (!includeDrafts && article.status !== 'published')) {
+      throw new NotFoundError(`No published article has the slug "${slug}".`, 'article_not_found')
+    }
+    return article
+  }
+
+  async function resolvePoints(codes: string[]): Promise<string[]> {
+    const canonical = codes.map(normaliseCode)
+    if (new Set(canonical).size !== canonical.length) {
+      throw new BadRequestError('An article lists each point once.', [{ in: 'body', pointer: '/points', message: 'has duplicates' }], 'duplicate_points')
+    }
+    const found = await prisma.acupoint.findMany({ where: { code: { in: canonical } }, select: { id: true, code: true } })
+    const idOf = new Map(found.map((point) => [point.code, point.id]))
+    const missing = canonical.filter((code) => !idOf.has(code))
+    if (missing.length > 0) {
+      throw new BadRequestError(`Unknown acupoint code(s): ${missing.join(', ')}.`, [{ in: 'body', pointer: '/points', message: 'lists unknown codes' }], 'unknown_acupoint')
+    }
+    return canonical.map((code) => idOf.get(code)!)
+  }
+
+  async function mutate(slug: string, check: (current: ArticleView) => void, change: (tx: Prisma.TransactionClient, id: string) => Promise<void>) {
+    const { id } = await load(slug, true)
+    await prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM articles WHERE id = ${id}::uuid FOR UPDATE`
+      check(presentArticleDetail((await load(slug, true, tx)) as ArticleDetailRow))
+      await change(tx, id)
+    })
+  }
+
+  return {
+    async detail(slug: string, includeDrafts: boolean) {
+      return presentArticleDetail((await load(slug, includeDrafts)) as ArticleDetailRow)
+    },
+
+    async list(limit: number, cursor?: string) {
+      const after = decodeCursor(cursor, isArticleCursor)
+      const rows = await prisma.article.findMany({
+        where: {
+          status: 'published',
+          ...(after
+            ? { OR: [{ publishedAt: { lt: new Date(after.p) } }, { publishedAt: new Date(after.p), id: { lt: after.id } }] }
+            : {}),
+        },
+        include: { points: { include: { acupoint: { select: { code: true } } }, orderBy: { position: 'asc' } } },
+        orderBy: [{ publishedAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+      })
+      return toPage(rows, limit, presentArticleSummary, (row) => encodeCursor({ p: row.publishedAt!.toISOString(), id: row.id }))
+    },
+
+    async create(input: ArticleInput) {
+      if (input.sourceId) await sources.assertExists(input.sourceId, '/sourceId')
+      const pointIds = await resolvePoints(input.points ?? [])
+      const taken = await prisma.article.findUnique({ where: { slug: input.slug }, select: { id: true } })
+      if (taken) throw new ConflictError(`The slug "${input.slug}" is taken.`, 'duplicate_slug')
+      await prisma.article.create({
+        data: {
+          slug: input.slug,
+          title: input.title,
+          summary: input.summary,
+          body: input.body,
+          attribution: input.attribution,
+          sourceUrl: input.sourceUrl ?? null,
+          sourceId: input.sourceId ?? null,
+          cautions: (input.cautions ?? []) as Prisma.InputJsonValue,
+          ...(input.treatmentPlan ? { treatmentPlan: input.treatmentPlan as Prisma.InputJsonValue } : {}),
+          points: { create: pointIds.map((acupointId, position) => ({ acupointId, position })) },
+        },
+      })
+      return presentArticleDetail((await load(input.slug, true)) as ArticleDetailRow)
+    },
+
+    async update(slug: string, patch: Partial<Omit<ArticleInput, 'slug'>>, check: (current: ArticleView) => void) {
+      if (patch.sourceId) await sources.assertExists(patch.sourceId, '/sourceId')
+      const pointIds = patch.points ? await resolvePoints(patch.points) : undefined
+      await mutate(slug, check, async (tx, id) => {
+        if (pointIds) {
+          await tx.articlePoint.deleteMany({ where: { articleId: id } })
+          await tx.articlePoint.createMany({ data: pointIds.map((acupointId, position) => ({ articleId: id, acupointId, position })) })
+        }
+        await tx.article.update({
+          where: { id },
+          data: {
+            ...(patch.title !== undefined ? { title: patch.title } : {}),
+            ...(patch.summary !== undefined ? { summary: patch.summary } : {}),
+            ...(patch.body !== undefined ? { body: patch.body } : {}),
+            ...(patch.attribution !== undefined ? { attribution: patch.attribution } : {}),
+            ...(patch.sourceUrl !== undefined ? { sourceUrl: patch.sourceUrl } : {}),
+            ...(patch.sourceId !== undefined ? { sourceId: patch.sourceId } : {}),
+            ...(patch.cautions !== undefined ? { cautions: patch.cautions as Prisma.InputJsonValue } : {}),
+            ...(patch.treatmentPlan !== undefined ? { treatmentPlan: patch.treatmentPlan as Prisma.InputJsonValue } : {}),
+            version: { increment: 1 },
+          },
+        })
+      })
+      return presentArticleDetail((await load(slug, true)) as ArticleDetailRow)
+    },
+
+    /** Publishing twice (or unpublishing a draft) is a no-op that answers the current article. */
+    async setStatus(slug: string, status: 'draft' | 'published', check: (current: ArticleView) => void) {
+      await mutate(slug, check, async (tx, id) => {
+        const current = await tx.article.findUniqueOrThrow({ where: { id }, select: { status: true, publishedAt: true } })
+        if (current.status === status) return
+        await tx.article.update({
+          where: { id },
+          data: { status, publishedAt: status === 'published' ? (current.publishedAt ?? new Date()) : current.publishedAt, version: { increment: 1 } },
+        })
+      })
+      return presentArticleDetail((await load(slug, true)) as ArticleDetailRow)
+    },
+
+    async remove(slug: string, check: (current: ArticleView) => void) {
+      await mutate(slug, check, async (tx, id) => {
+        await tx.article.delete({ where: { id } })
+      })
+    },
+  }
+}
+
+export type ArticleService = ReturnType<typeof createArticleService>

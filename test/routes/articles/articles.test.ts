@@ -1,0 +1,83 @@
+import t from 'tap'
+import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
+
+const SLUG = 'facial-acupuncture-six-points'
+
+t.test('articles', async (t) => {
+  const { app } = await buildTestApp(t)
+  const editor = await staffToken(app, 'editor')
+  const moderator = await staffToken(app, 'moderator')
+
+  t.test('the seed article is published with its points, cautions and plan', async (t) => {
+    const response = await app.inject({ url: `/v1/articles/${SLUG}` })
+    t.equal(response.statusCode, 200)
+    const article = response.json()
+    t.equal(article.status, 'published')
+    t.same(article.points.map((point: { code: string }) => point.code), ['EX-HN3', 'GB14', 'ST2', 'ST4', 'SI18', 'LI20'])
+    t.match(article.attribution, /Sole Toscana Beauty Team/)
+    t.equal(article.source.author, 'Sole Toscana Beauty Team')
+    const conditions = article.cautions.map((caution: { condition: string }) => caution.condition)
+    t.same(conditions, ['bleeding-disorder', 'uncontrolled-diabetes', 'bruising'])
+    t.equal(article.cautions.find((caution: { condition: string }) => caution.condition === 'bruising').typicalDurationDays, 7)
+    t.same(article.treatmentPlan.phases.map((phase: { sessionsPerMonth: unknown }) => phase.sessionsPerMonth), [{ min: 8, max: 10 }, { min: 1, max: 1 }])
+    t.notMatch(article.body, /Just as with the rest of your skin, your face reflects your internal health/, 'not the source\'s sentences')
+    const list = await app.inject({ url: '/v1/articles' })
+    t.same(list.json().items.map((item: { slug: string }) => item.slug), [SLUG])
+  })
+
+  t.test('drafts are 404 to the public and visible to editors', async (t) => {
+    const created = await app.inject({
+      method: 'POST', url: '/v1/articles', headers: editor.headers,
+      payload: { slug: 'ear-points', title: 'Ear points', summary: 'Draft', body: 'Text', attribution: 'The editors', points: ['li20', 'ST36'] },
+    })
+    t.equal(created.statusCode, 201)
+    t.equal(created.json().status, 'draft')
+    t.same(created.json().points.map((point: { code: string }) => point.code), ['LI20', 'ST36'])
+
+    t.equal((await app.inject({ url: '/v1/articles/ear-points' })).statusCode, 404, 'public: 404')
+    t.equal((await app.inject({ url: '/v1/articles/ear-points', headers: moderator.headers })).statusCode, 404, 'moderators do not see drafts')
+    const asEditor = await app.inject({ url: '/v1/articles/ear-points', headers: editor.headers })
+    t.equal(asEditor.statusCode, 200)
+    t.match(asEditor.headers['cache-control'], /private/)
+    t.equal((await app.inject({ url: '/v1/articles/ear-points', headers: { authorization: 'Bearer nope' } })).statusCode, 401)
+    t.same((await app.inject({ url: '/v1/articles' })).json().items.map((item: { slug: string }) => item.slug), [SLUG], 'not listed')
+    const li20 = (await app.inject({ url: '/v1/acupoints/LI20' })).json()
+    t.notOk(li20.articles.some((article: { slug: string }) => article.slug === 'ear-points'), 'not linked from points')
+
+    const published = await app.inject({ method: 'POST', url: '/v1/articles/ear-points/publish', headers: editor.headers })
+    t.equal(published.statusCode, 200)
+    t.equal(published.json().status, 'published')
+    t.equal((await app.inject({ url: '/v1/articles/ear-points' })).statusCode, 200)
+    const again = await app.inject({ method: 'POST', url: '/v1/articles/ear-points/publish', headers: editor.headers })
+    t.equal(again.statusCode, 200, 'publishing twice is a no-op')
+    t.equal(again.json().publishedAt, published.json().publishedAt)
+    t.equal((await app.inject({ method: 'POST', url: '/v1/articles/ear-points/unpublish', headers: editor.headers })).statusCode, 200)
+    t.equal((await app.inject({ url: '/v1/articles/ear-points' })).statusCode, 404, 'unpublished: 404 again')
+  })
+
+  t.test('editing needs If-Match; bad references are 400s', async (t) => {
+    const read = await app.inject({ url: `/v1/articles/${SLUG}` })
+    t.equal((await app.inject({ method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: editor.headers, payload: { title: 'x' } })).statusCode, 428)
+    const stale = await app.inject({ method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: { ...editor.headers, 'if-match': '"old"' }, payload: { title: 'x' } })
+    t.equal(stale.statusCode, 412)
+    const unknown = await app.inject({
+      method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: { ...editor.headers, 'if-match': read.headers.etag as string }, payload: { points: ['ZZ1'] },
+    })
+    t.equal(unknown.statusCode, 400)
+    const ok = await app.inject({
+      method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: { ...editor.headers, 'if-match': read.headers.etag as string }, payload: { title: 'Six facial points' },
+    })
+    t.equal(ok.statusCode, 200)
+    t.equal(ok.json().points.length, 6, 'points untouched')
+    const badCaution = await app.inject({
+      method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: { ...editor.headers, 'if-match': ok.headers.etag as string },
+      payload: { cautions: [{ kind: 'rumour', condition: 'x', text: 'y' }] },
+    })
+    t.equal(badCaution.statusCode, 400, 'cautions are validated against their schema')
+    const duplicateSlug = await app.inject({
+      method: 'POST', url: '/v1/articles', headers: editor.headers,
+      payload: { slug: SLUG, title: 't', summary: 's', body: 'b', attribution: 'a' },
+    })
+    t.equal(duplicateSlug.statusCode, 409)
+  })
+})
