@@ -12,7 +12,10 @@ import methodNotAllowed from './plugins/app/method-not-allowed.js'
 import authentication from './plugins/app/authentication.js'
 import systemRoutes from './routes/system/index.js'
 import staffRoutes from './routes/staff/index.js'
-import referenceServices from './plugins/app/reference-services.js'
+import domainServices from './plugins/app/domain-services.js'
+import rateLimits from './plugins/external/rate-limit.js'
+import commentRoutes from './routes/comments/index.js'
+import moderationRoutes from './routes/moderation/index.js'
 import acupointRoutes from './routes/acupoints/index.js'
 import channelRoutes from './routes/channels/index.js'
 import sourceRoutes from './routes/sources/index.js'
@@ -63,17 +66,19 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(sensible)
   await app.register(securityHeaders, { config })
   await app.register(openapi)
+  await app.register(rateLimits, { config })
 
   await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
   await app.register(methodNotAllowed)
   await app.register(prisma, { config })
   await app.register(authentication)
-  await app.register(referenceServices)
+  await app.register(domainServices, { config })
 
   await app.register(systemRoutes, { retryAfterSeconds: config.database.retryAfterSeconds })
-  for (const routes of [acupointRoutes, channelRoutes, sourceRoutes, claimRoutes, articleRoutes, staffRoutes]) {
+  for (const routes of [acupointRoutes, channelRoutes, sourceRoutes, claimRoutes, articleRoutes, moderationRoutes, staffRoutes]) {
     await app.register(routes, { prefix: '/v1' })
   }
+  await app.register(commentRoutes, { prefix: '/v1', rateLimitPerMinute: config.comments.rateLimitPerMinute })
 
   return app
 }

@@ -33,6 +33,14 @@ export const EnvSchema = Type.Object({
   DB_CONNECT_TIMEOUT_MS: PositiveInteger(2_000, 60_000, 'Give up connecting after this long'),
   DB_QUERY_TIMEOUT_MS: PositiveInteger(5_000, 300_000, 'Give up on a query after this long'),
   DB_RETRY_AFTER_SECONDS: PositiveInteger(5, 3_600, 'Retry-After sent while the database is unreachable'),
+  REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://', description: 'Redis for rate-limit counters shared by several instances' }),
+  ),
+  COMMENT_RATE_LIMIT_PER_MINUTE: PositiveInteger(10, 10_000, 'Comment submissions per IP per minute'),
+  COMMENT_FLOOD_SECONDS: Type.Integer({ minimum: 0, maximum: 3_600, default: 15, description: 'Seconds between two comments from one IP or e-mail (0: off)' }),
+  COMMENT_MAX_LINKS: Type.Integer({ minimum: 0, maximum: 100, default: 2, description: 'More links than this flag a comment for attention' }),
+  COMMENT_SPAM_WORDS: Type.String({ default: '', maxLength: 10_000, description: 'Comma-separated words or phrases that mark a comment as spam' }),
+  COMMENT_HOLD_WORDS: Type.String({ default: '', maxLength: 10_000, description: 'Comma-separated words or phrases that flag a comment for attention' }),
   SHUTDOWN_GRACE_MS: PositiveInteger(10_000, 120_000, 'How long in-flight requests get on shutdown'),
 })
 

@@ -20,6 +20,14 @@ export interface Config {
     retryAfterSeconds: number
   }
   shutdownGraceMs: number
+  redisUrl: string | undefined
+  comments: {
+    rateLimitPerMinute: number
+    floodSeconds: number
+    maxLinks: number
+    spamWords: string[]
+    holdWords: string[]
+  }
 }
 
 /** What `buildApp` needs: the configuration with the database already chosen. */
@@ -35,10 +43,11 @@ export class ConfigError extends Error {
 const PATTERN_HINTS: Record<string, string> = {
   DATABASE_URL: 'must be a postgres:// or postgresql:// URL',
   CORS_ORIGINS: 'must be * or a comma-separated list of http(s):// origins',
+  REDIS_URL: 'must be a redis:// or rediss:// URL',
 }
 
 // Connection URLs can carry passwords: never echo them back.
-const SECRET_VARIABLES = new Set(['DATABASE_URL'])
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL'])
 
 interface AjvIssue {
   instancePath: string
@@ -89,6 +98,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retryAfterSeconds: parsed.DB_RETRY_AFTER_SECONDS,
     },
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    redisUrl: parsed.REDIS_URL,
+    comments: {
+      rateLimitPerMinute: parsed.COMMENT_RATE_LIMIT_PER_MINUTE,
+      floodSeconds: parsed.COMMENT_FLOOD_SECONDS,
+      maxLinks: parsed.COMMENT_MAX_LINKS,
+      spamWords: wordList(parsed.COMMENT_SPAM_WORDS),
+      holdWords: wordList(parsed.COMMENT_HOLD_WORDS),
+    },
   }
 }
 
@@ -99,6 +116,10 @@ function dedupeByVariable(problems: string[]): string[] {
     if (!seen.has(name)) seen.set(name, problem)
   }
   return [...seen.values()]
+}
+
+function wordList(value: string): string[] {
+  return value.split(',').map((word) => word.trim().toLowerCase()).filter(Boolean)
 }
 
 function parseOrigins(value: string): string[] | '*' {

@@ -2,6 +2,7 @@ import { etagOf, requireIfMatch, checkOptionalIfMatch } from '../http/conditiona
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 export const EDITOR_ROLES = ['editor', 'admin'] as const
+export const MODERATOR_ROLES = ['moderator', 'admin'] as const
 export const STAFF_SECURITY = [{ bearerAuth: [] }]
 
 /** The If-Match test a write applies to the representation it is about to change. */

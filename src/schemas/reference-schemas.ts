@@ -209,6 +209,7 @@ export const ArticleSummarySchema = Type.Object(
     status: Type.Ref('ArticleStatus'),
     publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     pointCodes: Type.Array(Type.String(), { examples: [['EX-HN3', 'GB14', 'ST2', 'ST4', 'SI18', 'LI20']] }),
+    approvedCommentCount: Type.Integer({ minimum: 0, examples: [1] }),
   },
   { $id: 'ArticleSummary', title: 'ArticleSummary' },
 )
@@ -227,6 +228,7 @@ export const ArticleDetailSchema = Type.Object(
     points: Type.Array(Type.Ref('AcupointSummary'), { description: 'In the order the article discusses them' }),
     cautions: Type.Array(Type.Ref('Caution')),
     treatmentPlan: Type.Union([Type.Ref('TreatmentPlan'), Type.Null()]),
+    approvedCommentCount: Type.Integer({ minimum: 0, description: 'Approved comments on this article', examples: [1] }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'ArticleDetail', title: 'ArticleDetail' },

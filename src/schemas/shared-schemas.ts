@@ -7,6 +7,11 @@ import {
   ChannelSummarySchema, ClaimKindSchema, ClaimSchema, FactSchema, RegionSchema, SourceKindSchema, SourceListSchema, SourceSchema,
   TreatmentPlanSchema,
 } from './reference-schemas.js'
+import {
+  BulkModerationResultSchema, CommentAcceptedSchema, CommentCountsSchema, CommentReceiptSchema, CommentStatusSchema, ErasureResultSchema,
+  ModerationCommentSchema, ModerationEventSchema, ModerationHistorySchema, ModerationQueueSchema, PublicCommentListSchema,
+  PublicCommentSchema,
+} from './comment-schemas.js'
 import { HealthSchema, OpenApiDocumentSchema, ReadinessSchema } from './system-schemas.js'
 
 /**
@@ -42,4 +47,16 @@ export const SHARED_SCHEMAS: TSchema[] = [
   ArticleSummarySchema,
   ArticleDetailSchema,
   ArticleListSchema,
+  CommentStatusSchema,
+  CommentAcceptedSchema,
+  PublicCommentSchema,
+  PublicCommentListSchema,
+  CommentReceiptSchema,
+  ModerationEventSchema,
+  ModerationHistorySchema,
+  ModerationCommentSchema,
+  ModerationQueueSchema,
+  BulkModerationResultSchema,
+  CommentCountsSchema,
+  ErasureResultSchema,
 ]

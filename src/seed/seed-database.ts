@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
 import { readSeedFile, type ArticleFile, type ChannelsFile, type StandardPointsFile } from './seed-data.js'
@@ -125,7 +126,38 @@ const facialArticle: SeedStep = {
   },
 }
 
-export const SEED_STEPS: SeedStep[] = [standardPoints, facialArticle]
+const seedComment: SeedStep = {
+  name: '2026-11-24-facial-acupuncture-reader-comment',
+  async run(tx) {
+    const data = await readSeedFile<ArticleFile>('facial-acupuncture-article.json')
+    const article = await tx.article.findUnique({ where: { slug: data.article.slug }, select: { id: true } })
+    if (!article) return
+    for (const comment of data.comments) {
+      if (await tx.comment.findUnique({ where: { id: comment.id }, select: { id: true } })) continue
+      await tx.comment.create({
+        data: {
+          id: comment.id,
+          articleId: article.id,
+          authorName: comment.authorName,
+          authorEmail: null,
+          body: comment.body,
+          status: 'approved',
+          // Imported, not submitted: no address, and a receipt nobody holds.
+          fingerprint: createHash('sha256').update(`seed:${comment.id}`).digest('hex'),
+          receiptTokenHash: new Uint8Array(createHash('sha256').update(randomBytes(32)).digest()),
+          createdAt: new Date(comment.createdAt),
+          events: {
+            create: [
+              { toStatus: 'approved', reason: `Imported as approved from the source post. ${comment.note}`, createdAt: new Date(comment.createdAt) },
+            ],
+          },
+        },
+      })
+    }
+  },
+}
+
+export const SEED_STEPS: SeedStep[] = [standardPoints, facialArticle, seedComment]
 
 /**
  * Applies each seed step once, like a migration: a step and its record in `seed_runs` commit

@@ -20,8 +20,11 @@ export interface ArticleInput {
 
 type ArticleView = ReturnType<typeof presentArticleDetail>
 
+const APPROVED_COMMENTS = { select: { comments: { where: { status: 'approved' } } } } as const
+
 const DETAIL_INCLUDE = {
   source: true,
+  _count: APPROVED_COMMENTS,
   points: { include: { acupoint: { include: { channel: true } } }, orderBy: { position: 'asc' } },
 } satisfies Prisma.ArticleInclude
 
@@ -76,7 +79,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
             ? { OR: [{ publishedAt: { lt: new Date(after.p) } }, { publishedAt: new Date(after.p), id: { lt: after.id } }] }
             : {}),
         },
-        include: { points: { include: { acupoint: { select: { code: true } } }, orderBy: { position: 'asc' } } },
+        include: { points: { include: { acupoint: { select: { code: true } } }, orderBy: { position: 'asc' } }, _count: APPROVED_COMMENTS },
         orderBy: [{ publishedAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
       })
@@ -146,6 +149,8 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
 
     async remove(slug: string, check: (current: ArticleView) => void) {
       await mutate(slug, check, async (tx, id) => {
+        const comments = await tx.comment.count({ where: { articleId: id } })
+        if (comments > 0) throw new ConflictError(`The article has ${comments} comment(s); unpublish it instead.`, 'still_referenced')
         await tx.article.delete({ where: { id } })
       })
     },

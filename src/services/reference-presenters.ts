@@ -104,9 +104,10 @@ export function presentAcupointDetail(point: AcupointDetailRow) {
 export type ArticleDetailRow = Article & {
   source: Source | null
   points: Array<{ position: number; acupoint: PointWithChannel }>
+  _count: { comments: number }
 }
 
-export function presentArticleSummary(article: Article & { points: Array<{ acupoint: Pick<Acupoint, 'code'> }> }) {
+export function presentArticleSummary(article: Article & { points: Array<{ acupoint: Pick<Acupoint, 'code'> }>; _count: { comments: number } }) {
   return {
     slug: article.slug,
     title: article.title,
@@ -115,6 +116,7 @@ export function presentArticleSummary(article: Article & { points: Array<{ acupo
     status: article.status,
     publishedAt: article.publishedAt?.toISOString() ?? null,
     pointCodes: article.points.map((entry) => entry.acupoint.code),
+    approvedCommentCount: article._count.comments,
   }
 }
 
@@ -132,6 +134,7 @@ export function presentArticleDetail(article: ArticleDetailRow) {
     points: article.points.map((entry) => presentAcupointSummary(entry.acupoint)),
     cautions: article.cautions as Array<{ kind: 'contraindication' | 'side_effect' | 'precaution'; condition: string; text: string }>,
     treatmentPlan: article.treatmentPlan as { phases: unknown[]; notes: string[] } | null,
+    approvedCommentCount: article._count.comments,
     updatedAt: article.updatedAt.toISOString(),
   }
 }

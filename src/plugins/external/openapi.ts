@@ -30,6 +30,8 @@ export default fp(
           { name: 'claims', description: 'What sources claim about points: never presented as fact' },
           { name: 'sources', description: 'Standards, articles and books that facts and claims come from' },
           { name: 'articles', description: 'Articles about points, with cautions and treatment plans' },
+          { name: 'comments', description: 'Reader comments: held for moderation, public once approved' },
+          { name: 'moderation', description: 'The moderation queue, decisions, history and erasure' },
           { name: 'staff', description: 'Staff identity' },
         ],
         components: {

@@ -56,7 +56,7 @@ t.test('reading acupoints', async (t) => {
   t.test('filters', async (t) => {
     t.same(await codes('/v1/acupoints?organ=heart'), ['LI20'], 'organ=heart finds LI20')
     t.same(await codes('/v1/acupoints?organ=Lungs'), ['ST4'], 'organ is case- and plural-insensitive')
-    t.same(await codes('/v1/acupoints?effect=smile-lines'), ['ST4', 'LI20'], 'in the standard order')
+    t.same(await codes('/v1/acupoints?effect=smile-lines'), ['LI20', 'ST4'], 'in the standard order: LI before ST')
     t.same(await codes('/v1/acupoints?effect=wrinkles'), ['GB14'])
     t.same(await codes('/v1/acupoints?effect=smile-lines&organ=heart'), ['LI20'], 'filters combine')
     const stomach = await codes('/v1/acupoints?channel=st&limit=100')

@@ -21,11 +21,11 @@ t.test('channels and their WHO point counts', async (t) => {
   const actual = Object.fromEntries(counted.rows.map((row) => [row.channel_code, Number(row.points)]))
   t.same(actual, WHO_COUNTS, 'the seed holds exactly the WHO points of each channel')
   t.equal(Object.values(actual).reduce((sum, count) => sum + count, 0), 361)
-  const numbering = await db.query<{ channel_code: string; ok: boolean }>(
-    `SELECT channel_code, array_agg(number ORDER BY number) = array(SELECT generate_series(1, count(*)::int)) AS ok
-       FROM acupoints WHERE channel_code IS NOT NULL GROUP BY channel_code`,
+  const gaps = await db.query(
+    `SELECT channel_code FROM acupoints WHERE channel_code IS NOT NULL GROUP BY channel_code
+     HAVING min(number) <> 1 OR max(number) <> count(*) OR count(DISTINCT number) <> count(*)`,
   )
-  t.ok(numbering.rows.every((row) => row.ok), 'each channel is numbered 1..n without gaps')
+  t.same(gaps.rows, [], 'each channel is numbered 1..n without gaps')
   const codes = await db.query('SELECT code FROM acupoints WHERE channel_code IS NOT NULL AND code <> channel_code || number')
   t.equal(codes.rowCount, 0, 'every code is its channel code and number')
 

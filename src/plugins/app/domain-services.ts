@@ -5,6 +5,8 @@ import { createArticleService, type ArticleService } from '../../services/articl
 import { createChannelService } from '../../services/channel-service.js'
 import { createClaimService, type ClaimService } from '../../services/claim-service.js'
 import { createSourceService, type SourceService } from '../../services/source-service.js'
+import { createCommentService, type CommentService } from '../../services/comment-service.js'
+import type { AppConfig } from '../../config/config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,12 +15,13 @@ declare module 'fastify' {
     sources: SourceService
     claims: ClaimService
     articles: ArticleService
+    comments: CommentService
   }
 }
 
-/** The reference-data services, built once on the app's Prisma client. */
+/** The domain services, built once on the app's Prisma client. */
 export default fp(
-  async function referenceServices(app: FastifyInstance) {
+  async function domainServices(app: FastifyInstance, options: { config: AppConfig }) {
     const acupoints = createAcupointService(app.prisma)
     const sources = createSourceService(app.prisma)
     app.decorate('acupoints', acupoints)
@@ -26,6 +29,7 @@ export default fp(
     app.decorate('sources', sources)
     app.decorate('claims', createClaimService(app.prisma, acupoints, sources))
     app.decorate('articles', createArticleService(app.prisma, sources))
+    app.decorate('comments', createCommentService(app.prisma, options.config.comments))
   },
-  { name: 'reference-services', dependencies: ['prisma'] },
+  { name: 'domain-services', dependencies: ['prisma'] },
 )

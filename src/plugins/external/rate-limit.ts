@@ -1,0 +1,28 @@
+import fp from 'fastify-plugin'
+import rateLimit from '@fastify/rate-limit'
+import { Redis } from 'ioredis'
+import type { FastifyInstance } from 'fastify'
+import type { AppConfig } from '../../config/config.js'
+import { TooManyRequestsError } from '../../errors/app-errors.js'
+
+/**
+ * Per-IP limits, declared on the routes that need them. With REDIS_URL the counters live in Redis,
+ * so several instances share them; without it, in memory.
+ */
+export default fp(
+  async function rateLimits(app: FastifyInstance, options: { config: AppConfig }) {
+    const { redisUrl } = options.config
+    // Fail fast rather than queue: a slow Redis must not stall requests (skipOnError lets them through).
+    const redis = redisUrl ? new Redis(redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined
+    redis?.on('error', (error) => app.log.warn({ err: error }, 'rate-limit store unavailable'))
+    await app.register(rateLimit, {
+      global: false,
+      ...(redis ? { redis, nameSpace: 'acupoint-api:rate-limit:' } : {}),
+      skipOnError: true,
+      errorResponseBuilder: (_request, context) =>
+        new TooManyRequestsError(`Too many requests: at most ${context.max} per ${context.after}. Retry later.`, Math.ceil(context.ttl / 1000), 'rate_limited'),
+    })
+    if (redis) app.addHook('onClose', async () => void (await redis.quit()))
+  },
+  { name: 'rate-limits' },
+)

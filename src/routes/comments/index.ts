@@ -1,0 +1,122 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { PRIVATE_NO_STORE, sendRepresentation } from '../../http/conditional-requests.js'
+import { setNextLink } from '../../http/pagination.js'
+import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NotModified, PaginationQuery, withHeaders } from '../../schemas/common-schemas.js'
+import { CommentIdParams, CommentPatchBody, CommentSubmitBody, ReceiptHeaders } from '../../schemas/comment-schemas.js'
+import { SlugParams } from '../../schemas/editor-schemas.js'
+import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
+import { PreconditionRequiredError } from '../../errors/app-errors.js'
+import { MODERATOR_ROLES, STAFF_SECURITY } from '../route-helpers.js'
+
+const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> = async (app, options) => {
+  app.post('/articles/:slug/comments', {
+    config: { rateLimit: { max: options.rateLimitPerMinute, timeWindow: '1 minute' } },
+    schema: {
+      tags: ['comments'],
+      operationId: 'submitComment',
+      summary: 'Submit a comment for moderation',
+      description:
+        'Anonymous. Never published directly: the comment waits for a moderator. Keep the `receiptToken` to read ' +
+        'your comment and its status later. Defences: a honeypot field (`website`), 409 for a repeat of the same ' +
+        'comment, 429 with Retry-After when posting faster than one comment per 15 s (per IP or e-mail) or over the ' +
+        'per-IP rate limit, and link and word checks that hold a comment for attention or mark it as spam.',
+      params: SlugParams,
+      body: CommentSubmitBody,
+      response: {
+        202: withHeaders(Type.Ref('CommentAccepted'), { Location: Type.String() }, 'Accepted for moderation'),
+        ...problemResponses(400, 404, 409, 413, 415, 429, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => {
+    const accepted = await app.comments.submit(request.params.slug, request.body, {
+      ipAddress: request.ip,
+      userAgent: request.headers['user-agent'],
+    })
+    reply.code(202).header('location', `/v1/comments/${accepted.id}`).header('cache-control', 'no-store')
+    return accepted
+  })
+
+  app.get('/articles/:slug/comments', {
+    schema: {
+      tags: ['comments'],
+      operationId: 'listArticleComments',
+      summary: 'Approved comments on an article',
+      description: 'Oldest first, with `parentId` for threading. Only approved comments; no e-mail or IP addresses.',
+      params: SlugParams,
+      querystring: Type.Object(PaginationQuery, { additionalProperties: false }),
+      headers: IfNoneMatchHeaders,
+      response: {
+        200: withHeaders(Type.Ref('PublicCommentList'), { ...CACHE_HEADERS, ...LINK_HEADER }, 'A page of comments'),
+        304: NotModified,
+        ...problemResponses(400, 404, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => {
+    const page = await app.comments.listPublic(request.params.slug, request.query.limit, request.query.cursor)
+    setNextLink(request, reply, page.nextCursor)
+    return sendRepresentation(request, reply, page)
+  })
+
+  app.get('/comments/:id', {
+    schema: {
+      tags: ['comments'],
+      operationId: 'getComment',
+      summary: 'A comment, for its author or (once approved) anyone',
+      description:
+        'With the `X-Receipt-Token` from submitting it, the author sees the comment and its status while it is ' +
+        'still held. Without the token a comment that is not approved is 404, as if it did not exist.',
+      params: CommentIdParams,
+      headers: ReceiptHeaders,
+      response: { 200: withHeaders(Type.Ref('CommentReceipt'), { 'Cache-Control': Type.String() }, 'The comment'), ...problemResponses(400, 404, ...ALWAYS) },
+    },
+  }, async (request, reply) => {
+    reply.header('cache-control', PRIVATE_NO_STORE)
+    return app.comments.readWithReceipt(request.params.id, request.headers['x-receipt-token'])
+  })
+
+  app.patch('/comments/:id', {
+    onRequest: app.requireRole(...MODERATOR_ROLES),
+    schema: {
+      tags: ['moderation'],
+      operationId: 'moderateComment',
+      summary: 'Approve, reject, mark as spam or hold a comment',
+      description:
+        'Roles: moderator, admin. Send `If-Match` with the comment\'s ETag (`etag` in the queue): 428 without it, ' +
+        '412 if another moderator decided first. Setting the status the comment already has is a 200 no-op. ' +
+        'Every change is recorded in the comment\'s history.',
+      security: STAFF_SECURITY,
+      params: CommentIdParams,
+      headers: IfMatchHeaders,
+      body: CommentPatchBody,
+      response: {
+        200: withHeaders(Type.Ref('ModerationComment'), ETAG_HEADER, 'The comment after the decision'),
+        ...problemResponses(400, ...STAFF_ONLY, 404, 412, 413, 415, 428, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => {
+    const ifMatch = request.headers['if-match']
+    if (!ifMatch) throw new PreconditionRequiredError()
+    const { comment } = await app.comments.setStatus(request.params.id, ifMatch, request.body.status, request.body.reason, request.staff!.id)
+    reply.header('etag', comment.etag).header('cache-control', 'no-store')
+    return comment
+  })
+
+  app.get('/comments/:id/history', {
+    onRequest: app.requireRole(...MODERATOR_ROLES),
+    schema: {
+      tags: ['moderation'],
+      operationId: 'getCommentHistory',
+      summary: 'Every decision on a comment, in order',
+      description: 'Roles: moderator, admin. The first entry is the submission.',
+      security: STAFF_SECURITY,
+      params: CommentIdParams,
+      response: { 200: Type.Ref('ModerationHistory'), ...problemResponses(400, ...STAFF_ONLY, 404, ...ALWAYS) },
+    },
+  }, async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+    return app.comments.history(request.params.id)
+  })
+}
+
+export default commentRoutes

@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { setNextLink } from '../../http/pagination.js'
+import { ETAG_HEADER, LINK_HEADER, withHeaders } from '../../schemas/common-schemas.js'
+import { BulkModerationBody, CommentIdParams, ErasureBody, QueueQuery } from '../../schemas/comment-schemas.js'
+import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
+import { MODERATOR_ROLES, STAFF_SECURITY } from '../route-helpers.js'
+
+const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', async (_request, reply) => {
+    // Moderation responses carry personal data: never cache them anywhere.
+    reply.header('cache-control', 'no-store')
+  })
+
+  app.get('/moderation/comments', {
+    onRequest: app.requireRole(...MODERATOR_ROLES),
+    schema: {
+      tags: ['moderation'],
+      operationId: 'listModerationQueue',
+      summary: 'The moderation queue',
+      description: 'Roles: moderator, admin. Oldest first; filter by `status` (e.g. `pending`) and article. Full detail, history included.',
+      security: STAFF_SECURITY,
+      querystring: QueueQuery,
+      response: {
+        200: withHeaders(Type.Ref('ModerationQueue'), LINK_HEADER, 'A page of the queue'),
+        ...problemResponses(400, ...STAFF_ONLY, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => {
+    const page = await app.comments.queue(request.query)
+    setNextLink(request, reply, page.nextCursor)
+    return page
+  })
+
+  app.get('/moderation/comments/counts', {
+    onRequest: app.requireRole(...MODERATOR_ROLES),
+    schema: {
+      tags: ['moderation'],
+      operationId: 'getCommentCounts',
+      summary: 'How many comments have each status',
+      description: 'Roles: moderator, admin.',
+      security: STAFF_SECURITY,
+      response: { 200: Type.Ref('CommentCounts'), ...problemResponses(...STAFF_ONLY, ...ALWAYS) },
+    },
+  }, async () => app.comments.counts())
+
+  app.get('/moderation/comments/:id', {
+    onRequest: app.requireRole(...MODERATOR_ROLES),
+    schema: {
+      tags: ['moderation'],
+      operationId: 'getModerationComment',
+      summary: 'One comment with everything a moderator needs',
+      description: 'Roles: moderator, admin. Its ETag is what PATCH /v1/comments/{id} wants in If-Match.',
+      security: STAFF_SECURITY,
+      params: CommentIdParams,
+      response: {
+        200: withHeaders(Type.Ref('ModerationComment'), ETAG_HEADER, 'The comment'),
+        ...problemResponses(400, ...STAFF_ONLY, 404, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => {
+    const comment = await app.comments.moderationView(request.params.id)
+    reply.header('etag', comment.etag)
+    return comment
+  })
+
+  app.post('/moderation/comments/bulk', {
+    onRequest: app.requireRole(...MODERATOR_ROLES),
+    schema: {
+      tags: ['moderation'],
+      operationId: 'moderateCommentsInBulk',
+      summary: 'Set the status of up to 100 comments at once',
+      description:
+        'Roles: moderator, admin. Atomic: if any id is unknown nothing changes (404 naming them). The result gives ' +
+        'each id\'s outcome (`updated` or `unchanged`); each change is recorded in that comment\'s history.',
+      security: STAFF_SECURITY,
+      body: BulkModerationBody,
+      response: { 200: Type.Ref('BulkModerationResult'), ...problemResponses(400, ...STAFF_ONLY, 404, 413, 415, ...ALWAYS) },
+    },
+  }, async (request) => app.comments.bulkSetStatus(request.body.ids, request.body.status, request.body.reason, request.staff!.id))
+
+  app.post('/moderation/erasures', {
+    onRequest: app.requireRole('admin'),
+    schema: {
+      tags: ['moderation'],
+      operationId: 'eraseCommenter',
+      summary: 'Erase a commenter\'s personal data',
+      description:
+        'Role: admin. Anonymises name, e-mail, IP address and user agent on every comment with this e-mail address; ' +
+        'the comments\' text stays. The erasure is recorded (with a hash of the address, not the address).',
+      security: STAFF_SECURITY,
+      body: ErasureBody,
+      response: { 200: Type.Ref('ErasureResult'), ...problemResponses(400, ...STAFF_ONLY, 413, 415, ...ALWAYS) },
+    },
+  }, async (request) => app.comments.erase(request.body.email, request.staff!.id))
+}
+
+export default moderationRoutes

@@ -1,0 +1,63 @@
+// Pure checks applied to a submission before it is stored: normalisation and spam signals.
+
+export interface SpamSignal {
+  signal: 'honeypot' | 'links' | 'spam_word' | 'hold_word'
+  detail: string
+}
+
+export interface CommentPolicy {
+  maxLinks: number
+  spamWords: string[]
+  holdWords: string[]
+}
+
+export interface Classification {
+  status: 'pending' | 'spam'
+  needsAttention: boolean
+  signals: SpamSignal[]
+}
+
+// Control characters other than tab and line breaks have no place in a comment.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/
+
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL.test(text)
+}
+
+/** NFC, unified line endings, no trailing spaces, at most one blank line in a row, trimmed. */
+export function normaliseBody(body: string): string {
+  return body
+    .normalize('NFC')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+}
+
+export function normaliseName(name: string): string {
+  return name.normalize('NFC').replace(/\s+/g, ' ').trim()
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+const LINK = /\bhttps?:\/\/|\bwww\.[a-z0-9-]+\./gi
+
+function containsWord(text: string, word: string): boolean {
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`(^|[^\\p{L}\\p{N}])${escaped}($|[^\\p{L}\\p{N}])`, 'iu').test(text)
+}
+
+export function classify(text: { name: string; email: string; body: string; honeypot: string | undefined }, policy: CommentPolicy): Classification {
+  const signals: SpamSignal[] = []
+  if (text.honeypot) signals.push({ signal: 'honeypot', detail: 'The hidden "website" field was filled in.' })
+  const links = text.body.match(LINK)?.length ?? 0
+  if (links > policy.maxLinks) signals.push({ signal: 'links', detail: `${links} links (more than ${policy.maxLinks}).` })
+  const haystack = `${text.name}\n${text.email}\n${text.body}`
+  for (const word of policy.spamWords) if (containsWord(haystack, word)) signals.push({ signal: 'spam_word', detail: `Contains "${word}".` })
+  for (const word of policy.holdWords) if (containsWord(haystack, word)) signals.push({ signal: 'hold_word', detail: `Contains "${word}".` })
+  const spam = signals.some((signal) => signal.signal === 'honeypot' || signal.signal === 'spam_word')
+  return { status: spam ? 'spam' : 'pending', needsAttention: signals.length > 0, signals }
+}

@@ -1,0 +1,297 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
+import type { CommentStatus } from '../generated/prisma/enums.js'
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, TooManyRequestsError } from '../errors/app-errors.js'
+import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
+import { classify, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
+
+export interface SubmitInput {
+  authorName: string
+  authorEmail: string
+  body: string
+  parentId?: string | undefined
+  website?: string | undefined
+}
+
+export interface SubmitMeta {
+  ipAddress: string
+  userAgent: string | undefined
+}
+
+export interface CommentSettings extends CommentPolicy {
+  floodSeconds: number
+}
+
+type CommentRow = Prisma.CommentGetPayload<{ include: { article: { select: { slug: true } } } }>
+type EventRow = Prisma.ModerationEventGetPayload<{ include: { staffMember: { select: { id: true; name: true } } } }>
+
+const sha256 = (value: string | Buffer) => createHash('sha256').update(value).digest()
+const isKeyset = (value: Record<string, unknown>): value is { t: string; id: string } =>
+  typeof value.t === 'string' && !Number.isNaN(Date.parse(value.t)) && typeof value.id === 'string' &&
+  /^[0-9a-f-]{36}$/.test(value.id) && Object.keys(value).length === 2
+
+/** The ETag a moderator must send back: it changes with every decision. */
+export const commentEtag = (comment: { id: string; version: number }) => `"c${comment.version}-${comment.id}"`
+
+export function presentPublicComment(comment: Pick<CommentRow, 'id' | 'parentId' | 'authorName' | 'body' | 'createdAt'>) {
+  return { id: comment.id, parentId: comment.parentId, authorName: comment.authorName, body: comment.body, createdAt: comment.createdAt.toISOString() }
+}
+
+/** What the commenter sees with their receipt. Spam is shown as pending: spammers learn nothing. */
+export function presentReceiptView(comment: CommentRow) {
+  return {
+    ...presentPublicComment(comment),
+    articleSlug: comment.article.slug,
+    status: comment.status === 'spam' ? ('pending' as const) : comment.status,
+  }
+}
+
+export function presentEvent(event: EventRow) {
+  return {
+    id: event.id,
+    fromStatus: event.fromStatus,
+    toStatus: event.toStatus,
+    reason: event.reason,
+    staffMember: event.staffMember ? { id: event.staffMember.id, name: event.staffMember.name } : null,
+    createdAt: event.createdAt.toISOString(),
+  }
+}
+
+export function presentModerationComment(comment: CommentRow & { events: EventRow[] }) {
+  return {
+    ...presentPublicComment(comment),
+    articleSlug: comment.article.slug,
+    authorEmail: comment.authorEmail,
+    status: comment.status,
+    needsAttention: comment.needsAttention,
+    spamSignals: comment.spamSignals as Array<{ signal: string; detail: string }>,
+    ipAddress: comment.ipAddress,
+    userAgent: comment.userAgent,
+    version: comment.version,
+    etag: commentEtag(comment),
+    updatedAt: comment.updatedAt.toISOString(),
+    history: comment.events.map(presentEvent),
+  }
+}
+
+const MODERATION_INCLUDE = {
+  article: { select: { slug: true } },
+  events: { include: { staffMember: { select: { id: true, name: true } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+} satisfies Prisma.CommentInclude
+
+export function createCommentService(prisma: PrismaClient, settings: CommentSettings) {
+  async function publishedArticleId(slug: string): Promise<string> {
+    const article = await prisma.article.findUnique({ where: { slug }, select: { id: true, status: true } })
+    if (!article || article.status !== 'published') throw new NotFoundError(`No published article has the slug "${slug}".`, 'article_not_found')
+    return article.id
+  }
+
+  async function loadForModeration(id: string, client: Prisma.TransactionClient = prisma) {
+    const comment = await client.comment.findUnique({ where: { id }, include: MODERATION_INCLUDE })
+    if (!comment) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
+    return comment
+  }
+
+  return {
+    async submit(slug: string, input: SubmitInput, meta: SubmitMeta) {
+      const articleId = await publishedArticleId(slug)
+      for (const [field, value] of [['authorName', input.authorName], ['body', input.body]] as const) {
+        if (hasControlCharacters(value)) {
+          throw new BadRequestError(`${field} contains control characters.`, [{ in: 'body', pointer: `/${field}`, message: 'contains control characters' }])
+        }
+      }
+      const authorName = normaliseName(input.authorName)
+      const authorEmail = normaliseEmail(input.authorEmail)
+      const body = normaliseBody(input.body)
+      if (!authorName || !body) {
+        throw new BadRequestError('Name and comment must not be blank.', [{ in: 'body', pointer: authorName ? '/body' : '/authorName', message: 'is blank' }])
+      }
+      if (input.parentId) {
+        const parent = await prisma.comment.findUnique({ where: { id: input.parentId }, select: { articleId: true, status: true } })
+        if (!parent || parent.articleId !== articleId || parent.status !== 'approved') {
+          throw new BadRequestError('A reply must answer an approved comment on the same article.', [
+            { in: 'body', pointer: '/parentId', message: 'is not an approved comment of this article' },
+          ], 'invalid_parent')
+        }
+      }
+      const fingerprint = sha256(`${articleId}\u0000${authorEmail}\u0000${authorName}\u0000${body}`).toString('hex')
+      const verdict = classify({ name: authorName, email: authorEmail, body, honeypot: input.website }, settings)
+      const receiptToken = randomBytes(32).toString('base64url')
+
+      const comment = await prisma.$transaction(async (tx) => {
+        // Serialise submissions per IP and per e-mail, so the flood check cannot be raced.
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ip:${meta.ipAddress}`})), pg_advisory_xact_lock(hashtext(${`email:${authorEmail}`}))`
+        if (await tx.comment.findUnique({ where: { fingerprint }, select: { id: true } })) {
+          throw new ConflictError('You have already posted this comment on this article.', 'duplicate_comment')
+        }
+        if (settings.floodSeconds > 0) {
+          const since = new Date(Date.now() - settings.floodSeconds * 1000)
+          const recent = await tx.comment.findFirst({
+            where: { createdAt: { gt: since }, OR: [{ ipAddress: meta.ipAddress }, { authorEmail }] },
+            orderBy: { createdAt: 'desc' },
+            select: { createdAt: true },
+          })
+          if (recent) {
+            const wait = Math.max(1, Math.ceil((recent.createdAt.getTime() + settings.floodSeconds * 1000 - Date.now()) / 1000))
+            throw new TooManyRequestsError(`You are posting too quickly: wait ${wait} s between comments.`, wait, 'comment_flood')
+          }
+        }
+        return tx.comment.create({
+          data: {
+            articleId,
+            parentId: input.parentId ?? null,
+            authorName,
+            authorEmail,
+            body,
+            status: verdict.status,
+            needsAttention: verdict.needsAttention,
+            spamSignals: verdict.signals as unknown as Prisma.InputJsonValue,
+            ipAddress: meta.ipAddress,
+            userAgent: meta.userAgent?.slice(0, 500) ?? null,
+            fingerprint,
+            receiptTokenHash: new Uint8Array(sha256(receiptToken)),
+            events: {
+              create: {
+                toStatus: verdict.status,
+                reason: verdict.signals.length > 0 ? `Submitted; ${verdict.signals.map((signal) => signal.detail).join(' ')}` : 'Submitted',
+              },
+            },
+          },
+          select: { id: true, createdAt: true },
+        })
+      })
+      return { id: comment.id, status: 'pending' as const, receiptToken, createdAt: comment.createdAt.toISOString() }
+    },
+
+    /**
+     * A comment for whoever may see it: anyone if approved; its author (with the receipt token) and
+     * moderators otherwise. To anyone else it does not exist.
+     */
+    async readWithReceipt(id: string, receiptToken: string | undefined) {
+      const comment = await prisma.comment.findUnique({ where: { id }, include: { article: { select: { slug: true } } } })
+      const presented = receiptToken ? new Uint8Array(sha256(receiptToken)) : undefined
+      const ownsIt = comment && presented && comment.receiptTokenHash.length === presented.length && timingSafeEqual(comment.receiptTokenHash, presented)
+      if (!comment || (!ownsIt && comment.status !== 'approved')) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
+      return presentReceiptView(comment)
+    },
+
+    async listPublic(slug: string, limit: number, cursor?: string) {
+      const articleId = await publishedArticleId(slug)
+      const after = decodeCursor(cursor, isKeyset)
+      const rows = await prisma.comment.findMany({
+        where: {
+          articleId,
+          status: 'approved',
+          ...(after ? { OR: [{ createdAt: { gt: new Date(after.t) } }, { createdAt: new Date(after.t), id: { gt: after.id } }] } : {}),
+        },
+        select: { id: true, parentId: true, authorName: true, body: true, createdAt: true },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take: limit + 1,
+      })
+      return toPage(rows, limit, presentPublicComment, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
+    },
+
+    async queue(filters: { status?: CommentStatus | undefined; article?: string | undefined; limit: number; cursor?: string | undefined }) {
+      const after = decodeCursor(filters.cursor, isKeyset)
+      const rows = await prisma.comment.findMany({
+        where: {
+          ...(filters.status ? { status: filters.status } : {}),
+          ...(filters.article ? { article: { slug: filters.article } } : {}),
+          ...(after ? { OR: [{ createdAt: { gt: new Date(after.t) } }, { createdAt: new Date(after.t), id: { gt: after.id } }] } : {}),
+        },
+        include: MODERATION_INCLUDE,
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take: filters.limit + 1,
+      })
+      return toPage(rows, filters.limit, presentModerationComment, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
+    },
+
+    async counts() {
+      const groups = await prisma.comment.groupBy({ by: ['status'], _count: { _all: true } })
+      const counts = { pending: 0, approved: 0, rejected: 0, spam: 0 }
+      for (const group of groups) counts[group.status] = group._count._all
+      return counts
+    },
+
+    async moderationView(id: string) {
+      return presentModerationComment(await loadForModeration(id))
+    },
+
+    async history(id: string) {
+      return { items: (await loadForModeration(id)).events.map(presentEvent) }
+    },
+
+    /**
+     * Sets a status if the client's ETag is current. The version check and the event are one
+     * transaction, so of two moderators holding the same ETag exactly one wins.
+     */
+    async setStatus(id: string, ifMatch: string, status: CommentStatus, reason: string | undefined, staffMemberId: string) {
+      return prisma.$transaction(async (tx) => {
+        const current = await loadForModeration(id, tx)
+        const tags = ifMatch.split(',').map((tag) => tag.trim())
+        if (!tags.includes('*') && !tags.includes(commentEtag(current))) throw new PreconditionFailedError()
+        if (current.status === status) return { comment: presentModerationComment(current), changed: false }
+        const { count } = await tx.comment.updateMany({
+          where: { id, version: current.version },
+          data: { status, version: { increment: 1 } },
+        })
+        if (count === 0) throw new PreconditionFailedError()
+        await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: current.status, toStatus: status, reason: reason ?? null } })
+        return { comment: presentModerationComment(await loadForModeration(id, tx)), changed: true }
+      })
+    },
+
+    /** Up to 100 comments in one transaction: all change, or (if any id is unknown) none does. */
+    async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string) {
+      const unique = [...new Set(ids)]
+      return prisma.$transaction(async (tx) => {
+        const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number }>>`
+          SELECT id::text, status::text AS status, version FROM comments WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`
+        const found = new Map(rows.map((row) => [row.id, row]))
+        const missing = unique.filter((id) => !found.has(id))
+        if (missing.length > 0) {
+          throw new NotFoundError(`No comment has the id(s) ${missing.join(', ')}; nothing was changed.`, 'comment_not_found')
+        }
+        const results = []
+        for (const id of unique) {
+          const row = found.get(id)!
+          if (row.status === status) {
+            results.push({ id, outcome: 'unchanged' as const, fromStatus: row.status, toStatus: status, version: row.version })
+            continue
+          }
+          await tx.comment.update({ where: { id }, data: { status, version: { increment: 1 } } })
+          await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null } })
+          results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version: row.version + 1 })
+        }
+        return { status, results }
+      })
+    },
+
+    /** Right to erasure: anonymise everything that identifies the commenter; bodies stay. */
+    async erase(email: string, staffMemberId: string) {
+      const address = normaliseEmail(email)
+      const emailHash = sha256(address).toString('hex')
+      return prisma.$transaction(async (tx) => {
+        const comments = await tx.comment.findMany({ where: { authorEmail: address }, select: { id: true } })
+        for (const { id } of comments) {
+          await tx.comment.update({
+            where: { id },
+            data: {
+              authorName: 'Anonymous',
+              authorEmail: null,
+              ipAddress: null,
+              userAgent: null,
+              // The old fingerprint was derived from the address.
+              fingerprint: sha256(`erased:${id}`).toString('hex'),
+              version: { increment: 1 },
+            },
+          })
+        }
+        const erasure = await tx.erasure.create({ data: { emailHash, staffMemberId, commentCount: comments.length } })
+        return { id: erasure.id, erasedComments: comments.length, createdAt: erasure.createdAt.toISOString() }
+      })
+    },
+  }
+}
+
+export type CommentService = ReturnType<typeof createCommentService>

@@ -1,0 +1,85 @@
+import t from 'tap'
+import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
+import { freshIp, moderationView, submitComment } from '../../helpers/comments.js'
+
+t.test('submission defences', async (t) => {
+  const { app, db } = await buildTestApp(t, {
+    COMMENT_MAX_LINKS: '1',
+    COMMENT_SPAM_WORDS: 'casino,cheap pills',
+    COMMENT_HOLD_WORDS: 'miracle cure',
+  })
+  const moderator = await staffToken(app, 'moderator')
+  const view = async (id: string) => (await moderationView(app, id, moderator.headers)).body
+
+  t.test('honeypot: stored as spam, answered as pending', async (t) => {
+    const response = await submitComment(app, { payload: { website: 'http://bot.example' } })
+    t.equal(response.statusCode, 202)
+    t.equal(response.json().status, 'pending', 'the bot learns nothing')
+    const stored = await view(response.json().id)
+    t.equal(stored.status, 'spam')
+    t.same(stored.spamSignals.map((signal: { signal: string }) => signal.signal), ['honeypot'])
+    const receipt = await app.inject({ url: `/v1/comments/${response.json().id}`, headers: { 'x-receipt-token': response.json().receiptToken } })
+    t.equal(receipt.json().status, 'pending', 'nor does its receipt')
+  })
+
+  t.test('a repeated comment is a 409', async (t) => {
+    const payload = { authorName: 'Sam', authorEmail: 'sam@example.org', body: 'Same words' }
+    t.equal((await submitComment(app, { payload })).statusCode, 202)
+    const again = await submitComment(app, { payload: { ...payload, body: '  Same words  ' } })
+    t.equal(again.statusCode, 409, 'same article, author and (normalised) body')
+    t.equal(again.json().code, 'duplicate_comment')
+    t.equal((await db.one("SELECT count(*)::int AS n FROM comments WHERE body = 'Same words'")).n, 1)
+  })
+
+  t.test('flood control: one comment per 15 s per IP or e-mail', async (t) => {
+    const ip = freshIp()
+    t.equal((await submitComment(app, { ip })).statusCode, 202)
+    const sameIp = await submitComment(app, { ip })
+    t.equal(sameIp.statusCode, 429)
+    t.equal(sameIp.json().code, 'comment_flood')
+    const retryAfter = Number(sameIp.headers['retry-after'])
+    t.ok(retryAfter >= 1 && retryAfter <= 15, `Retry-After is ${retryAfter}`)
+    t.equal((await submitComment(app, { payload: { authorEmail: 'flood@example.org' } })).statusCode, 202)
+    t.equal((await submitComment(app, { payload: { authorEmail: 'FLOOD@example.org' } })).statusCode, 429, 'same e-mail from another IP')
+  })
+
+  t.test('links and word lists', async (t) => {
+    const links = await submitComment(app, { payload: { body: 'See https://a.example and www.b.example now' } })
+    const linked = await view(links.json().id)
+    t.equal(linked.status, 'pending')
+    t.equal(linked.needsAttention, true)
+    t.match(linked.spamSignals[0], { signal: 'links', detail: /2 links/ })
+    const spam = await view((await submitComment(app, { payload: { body: 'Best CASINO bonus' } })).json().id)
+    t.equal(spam.status, 'spam')
+    t.match(spam.spamSignals[0], { signal: 'spam_word', detail: /casino/ })
+    const hold = await view((await submitComment(app, { payload: { body: 'This is a miracle cure!' } })).json().id)
+    t.equal(hold.status, 'pending')
+    t.equal(hold.needsAttention, true)
+    const clean = await view((await submitComment(app, { payload: { body: 'Casinos aside, thanks.' } })).json().id)
+    t.equal(clean.needsAttention, false, 'words match whole words only')
+    t.match(spam.history[0].reason, /casino/, 'the reason is recorded in the history')
+  })
+})
+
+t.test('the per-IP rate limit', async (t) => {
+  const { app } = await buildTestApp(t, { COMMENT_RATE_LIMIT_PER_MINUTE: '2', COMMENT_FLOOD_SECONDS: '0' })
+  const ip = freshIp()
+  t.equal((await submitComment(app, { ip })).statusCode, 202)
+  t.equal((await submitComment(app, { ip })).statusCode, 202)
+  const limited = await submitComment(app, { ip })
+  t.equal(limited.statusCode, 429)
+  t.equal(limited.json().code, 'rate_limited')
+  t.ok(Number(limited.headers['retry-after']) > 0)
+  t.equal((await submitComment(app, { ip: freshIp() })).statusCode, 202, 'other addresses are unaffected')
+})
+
+t.test('with REDIS_URL, instances share the rate limit', async (t) => {
+  const env = { COMMENT_RATE_LIMIT_PER_MINUTE: '2', COMMENT_FLOOD_SECONDS: '0', REDIS_URL: 'redis://127.0.0.1:6379' }
+  const first = await buildTestApp(t, env)
+  const second = await buildTestApp(t, env)
+  const ip = freshIp()
+  t.equal((await submitComment(first.app, { ip })).statusCode, 202)
+  t.equal((await submitComment(second.app, { ip })).statusCode, 202)
+  t.equal((await submitComment(first.app, { ip })).statusCode, 429, 'the third request is limited, whichever instance gets it')
+  t.equal((await submitComment(second.app, { ip })).statusCode, 429)
+})
