@@ -26,6 +26,8 @@ export function matchesIfNoneMatch(request: FastifyRequest, etag: string): boole
 
 export const PUBLIC_CACHE = 'public, max-age=60, must-revalidate'
 export const PRIVATE_NO_STORE = 'private, no-store'
+/** For lists that change when a moderator acts: always revalidate (cheap, thanks to 304). */
+export const PUBLIC_REVALIDATE = 'public, no-cache'
 
 /**
  * Sends a cacheable representation with its ETag, or 304 with no body when the client's copy is

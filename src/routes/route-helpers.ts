@@ -1,4 +1,5 @@
-import { etagOf, requireIfMatch, checkOptionalIfMatch } from '../http/conditional-requests.js'
+import { etagOf, requireIfMatch, checkOptionalIfMatch, sendRepresentation } from '../http/conditional-requests.js'
+import { setNextLink, type Page } from '../http/pagination.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 export const EDITOR_ROLES = ['editor', 'admin'] as const
@@ -13,4 +14,10 @@ export const optionalIfMatch = (request: FastifyRequest) => (current: unknown) =
 export function withEtag<T>(reply: FastifyReply, representation: T, status = 200): T {
   reply.code(status).header('etag', etagOf(representation)).header('cache-control', 'no-store')
   return representation
+}
+
+/** A cacheable page of a list: the `Link` to the next page, ETag and 304 handling. */
+export function sendPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>, cacheControl?: string) {
+  setNextLink(request, reply, page.nextCursor)
+  return sendRepresentation(request, reply, page, cacheControl)
 }

@@ -84,15 +84,8 @@ export type AcupointDetailRow = PointWithChannel & {
 
 export function presentAcupointDetail(point: AcupointDetailRow) {
   return {
-    code: point.code,
-    alternateCodes: point.alternateCodes,
+    ...presentAcupointSummary(point),
     number: point.number,
-    pinyin: point.pinyin,
-    hanzi: { traditional: point.hanziTraditional, simplified: point.hanziSimplified },
-    englishName: point.englishName,
-    channel: point.channel ? { code: point.channel.code, name: point.channel.name } : null,
-    region: point.region,
-    location: point.location,
     cautions: point.cautions,
     standardSource: presentSource(point.standardSource),
     facts: presentFacts(point),

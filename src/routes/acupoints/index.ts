@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { sendRepresentation } from '../../http/conditional-requests.js'
-import { setNextLink } from '../../http/pagination.js'
 import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, withHeaders } from '../../schemas/common-schemas.js'
 import { AcupointCreateBody, AcupointPatchBody, ClaimCreateBody } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
 import { AcupointCodeParams, AcupointListQuery } from '../../schemas/reference-schemas.js'
-import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, withEtag } from '../route-helpers.js'
+import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, sendPage, withEtag } from '../route-helpers.js'
 
 const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/acupoints', {
@@ -27,9 +26,7 @@ const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request, reply) => {
-    const page = await app.acupoints.list(request.query)
-    setNextLink(request, reply, page.nextCursor)
-    return sendRepresentation(request, reply, page)
+    return sendPage(request, reply, await app.acupoints.list(request.query))
   })
 
   app.get('/acupoints/:code', {

@@ -2,13 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { PRIVATE_NO_STORE, PUBLIC_CACHE, sendRepresentation } from '../../http/conditional-requests.js'
-import { setNextLink } from '../../http/pagination.js'
 import {
   CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders,
 } from '../../schemas/common-schemas.js'
 import { ArticleCreateBody, ArticlePatchBody, SlugParams } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
-import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, withEtag } from '../route-helpers.js'
+import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, sendPage, withEtag } from '../route-helpers.js'
 
 const canSeeDrafts = (request: FastifyRequest) => request.staff?.role === 'editor' || request.staff?.role === 'admin'
 
@@ -27,9 +26,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request, reply) => {
-    const page = await app.articles.list(request.query.limit, request.query.cursor)
-    setNextLink(request, reply, page.nextCursor)
-    return sendRepresentation(request, reply, page)
+    return sendPage(request, reply, await app.articles.list(request.query.limit, request.query.cursor))
   })
 
   app.get('/articles/:slug', {

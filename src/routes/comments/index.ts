@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { PRIVATE_NO_STORE, sendRepresentation } from '../../http/conditional-requests.js'
-import { setNextLink } from '../../http/pagination.js'
+import { PRIVATE_NO_STORE, PUBLIC_REVALIDATE } from '../../http/conditional-requests.js'
 import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NotModified, PaginationQuery, withHeaders } from '../../schemas/common-schemas.js'
 import { CommentIdParams, CommentPatchBody, CommentSubmitBody, ReceiptHeaders } from '../../schemas/comment-schemas.js'
 import { SlugParams } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
 import { PreconditionRequiredError } from '../../errors/app-errors.js'
-import { MODERATOR_ROLES, STAFF_SECURITY } from '../route-helpers.js'
+import { MODERATOR_ROLES, STAFF_SECURITY, sendPage } from '../route-helpers.js'
 
 const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> = async (app, options) => {
   app.post('/articles/:slug/comments', {
@@ -54,8 +53,7 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
     },
   }, async (request, reply) => {
     const page = await app.comments.listPublic(request.params.slug, request.query.limit, request.query.cursor)
-    setNextLink(request, reply, page.nextCursor)
-    return sendRepresentation(request, reply, page)
+    return sendPage(request, reply, page, PUBLIC_REVALIDATE)
   })
 
   app.get('/comments/:id', {

@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { sendRepresentation } from '../../http/conditional-requests.js'
-import { setNextLink } from '../../http/pagination.js'
 import {
   CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders,
 } from '../../schemas/common-schemas.js'
 import { SourceCreateBody, SourcePatchBody } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
 import { UuidParams } from '../../schemas/reference-schemas.js'
-import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, withEtag } from '../route-helpers.js'
+import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, sendPage, withEtag } from '../route-helpers.js'
 
 const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sources', {
@@ -25,9 +24,7 @@ const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request, reply) => {
-    const page = await app.sources.list(request.query.limit, request.query.cursor)
-    setNextLink(request, reply, page.nextCursor)
-    return sendRepresentation(request, reply, page)
+    return sendPage(request, reply, await app.sources.list(request.query.limit, request.query.cursor))
   })
 
   app.get('/sources/:id', {
