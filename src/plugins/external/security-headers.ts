@@ -6,7 +6,12 @@ import type { AppConfig } from '../../config/config.js'
 
 export default fp(
   async function securityHeaders(app: FastifyInstance, options: { config: AppConfig }) {
-    await app.register(helmet, { global: true })
+    await app.register(helmet, {
+      global: true,
+      // The docs page must also work when the API is served over plain HTTP (a local run, a private
+      // network); TLS termination in front of it sets its own policy.
+      contentSecurityPolicy: { useDefaults: true, directives: { 'upgrade-insecure-requests': null } },
+    })
     const { corsOrigins } = options.config
     await app.register(cors, {
       origin: corsOrigins === '*' ? '*' : corsOrigins.length > 0 ? corsOrigins : false,
