@@ -7,7 +7,7 @@ import { loggerOptions } from './logger.js'
 import securityHeaders from './plugins/external/security-headers.js'
 import openapi from './plugins/external/openapi.js'
 import prisma from './plugins/app/prisma.js'
-import errorHandler from './plugins/app/error-handler.js'
+import errorHandler, { clientErrorResponse, frameworkErrorResponse } from './plugins/app/error-handler.js'
 import methodNotAllowed from './plugins/app/method-not-allowed.js'
 import authentication from './plugins/app/authentication.js'
 import systemRoutes from './routes/system/index.js'
@@ -46,6 +46,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    frameworkErrors: frameworkErrorResponse,
+    clientErrorHandler: clientErrorResponse,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onRequest', async (request, reply) => {

@@ -2,10 +2,8 @@ import closeWithGrace from 'close-with-grace'
 import { pino } from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/config.js'
-import { migrate, openDatabase } from './db/database-runtime.js'
-import { withPrisma } from './db/with-prisma.js'
+import { openDatabase, prepareDatabase } from './db/database-runtime.js'
 import { loggerOptions } from './logger.js'
-import { seedDatabase } from './seed/seed-database.js'
 
 function loadConfigOrExit(): Config {
   try {
@@ -27,8 +25,7 @@ const database = await openDatabase(config, log, { shareRunningServer: false }).
 log.info({ database: database.kind }, `using ${database.description}`)
 
 try {
-  if (database.kind === 'embedded' || config.migrateOnStart) await migrate(database.url, log)
-  if (database.kind === 'embedded' || config.seedOnStart) await withPrisma(database.url, config, (prisma) => seedDatabase(prisma, log))
+  await prepareDatabase(database, config, log)
 } catch (error) {
   log.fatal({ err: error }, 'could not prepare the database')
   await database.close()

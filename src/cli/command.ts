@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino'
 import { ConfigError, loadConfig, type Config } from '../config/config.js'
-import { openDatabase, type OpenDatabase } from '../db/database-runtime.js'
+import { openDatabase, prepareDatabase, type OpenDatabase } from '../db/database-runtime.js'
 
 export interface CommandContext {
   config: Config
@@ -8,11 +8,21 @@ export interface CommandContext {
   database: OpenDatabase
 }
 
+/** Stops a command before it touches the database, with one line saying what is wrong. */
+export function usageError(name: string, message: string): never {
+  process.stderr.write(`${name}: ${message}\n`)
+  process.exit(2)
+}
+
 /**
  * Runs a command-line task against the configured database (DATABASE_URL, or the embedded one,
  * shared with a running server if there is one). Failures print one line, not a stack.
  */
-export async function runCommand(name: string, task: (context: CommandContext) => Promise<void>): Promise<void> {
+export async function runCommand(
+  name: string,
+  task: (context: CommandContext) => Promise<void>,
+  options: { prepare?: boolean } = {},
+): Promise<void> {
   let config: Config
   try {
     config = loadConfig(process.env)
@@ -27,6 +37,8 @@ export async function runCommand(name: string, task: (context: CommandContext) =
   let database: OpenDatabase | undefined
   try {
     database = await openDatabase(config, log, { shareRunningServer: true })
+    // An embedded database this command had to start itself may be brand new: prepare it as the server would.
+    if (options.prepare !== false) await prepareDatabase(database, config, log)
     await task({ config, log, database })
   } catch (error) {
     process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`)

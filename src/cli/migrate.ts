@@ -7,4 +7,4 @@ await runCommand('db:migrate', async ({ database }) => {
     applied.length > 0 ? `Applied ${applied.length} migration(s) to ${database.description}:\n${applied.map((name) => `  ${name}\n`).join('')}`
       : `No pending migrations: ${database.description} is up to date.\n`,
   )
-})
+}, { prepare: false })

@@ -4,12 +4,16 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/config.js'
 import { startEmbeddedPostgres } from './embedded-postgres.js'
 import { applyMigrations } from './schema-engine.js'
+import { withPrisma } from './with-prisma.js'
+import { seedDatabase } from '../seed/seed-database.js'
 
 export interface OpenDatabase {
   url: string
   kind: 'embedded' | 'external'
   /** For logs: never contains a password. */
   description: string
+  /** True when this process started the embedded database (and so is responsible for preparing it). */
+  startedHere: boolean
   close(): Promise<void>
 }
 
@@ -54,7 +58,7 @@ export function describeUrl(url: string): string {
  */
 export async function openDatabase(config: Config, log: Logger, options: { shareRunningServer: boolean }): Promise<OpenDatabase> {
   if (config.databaseUrl) {
-    return { url: config.databaseUrl, kind: 'external', description: describeUrl(config.databaseUrl), close: async () => {} }
+    return { url: config.databaseUrl, kind: 'external', description: describeUrl(config.databaseUrl), startedHere: false, close: async () => {} }
   }
   const dataDir = path.resolve(config.dataDir)
   const running = await readLock(dataDir)
@@ -62,7 +66,7 @@ export async function openDatabase(config: Config, log: Logger, options: { share
     if (!options.shareRunningServer) {
       throw new Error(`Another acupoint-api process (pid ${running.pid}) is using the embedded database in ${dataDir}.`)
     }
-    return { url: running.url, kind: 'embedded', description: `embedded PostgreSQL (PGlite) of pid ${running.pid}`, close: async () => {} }
+    return { url: running.url, kind: 'embedded', description: `embedded PostgreSQL (PGlite) of pid ${running.pid}`, startedHere: false, close: async () => {} }
   }
   const embedded = await startEmbeddedPostgres({ dataDir })
   const lockPath = path.join(dataDir, LOCK_FILE)
@@ -72,6 +76,7 @@ export async function openDatabase(config: Config, log: Logger, options: { share
     url: embedded.url,
     kind: 'embedded',
     description: `embedded PostgreSQL (PGlite) in ${dataDir}`,
+    startedHere: true,
     async close() {
       await embedded.close()
       await rm(lockPath, { force: true })
@@ -84,4 +89,14 @@ export async function migrate(url: string, log: Logger): Promise<string[]> {
   if (applied.length > 0) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`)
   else log.info('database schema is up to date')
   return applied
+}
+
+/**
+ * Migrates and seeds the database when this process is responsible for it: an embedded one it
+ * started (so a fresh clone needs no setup step), or any one the config says to prepare.
+ */
+export async function prepareDatabase(database: OpenDatabase, config: Config, log: Logger): Promise<void> {
+  const embeddedHere = database.kind === 'embedded' && database.startedHere
+  if (embeddedHere || config.migrateOnStart) await migrate(database.url, log)
+  if (embeddedHere || config.seedOnStart) await withPrisma(database.url, config, (prisma) => seedDatabase(prisma, log))
 }

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import { ServiceUnavailableError } from '../errors/app-errors.js'
-import { isDatabaseUnavailable } from '../db/database-errors.js'
+import type { FastifyBaseLogger } from 'fastify'
 
-export function createReadinessService(prisma: PrismaClient, retryAfterSeconds: number) {
+export function createReadinessService(prisma: PrismaClient, retryAfterSeconds: number, log: FastifyBaseLogger) {
   return {
     /** Round-trips to the database; throws a 503 error when it is unreachable. */
     async check() {
@@ -11,7 +11,8 @@ export function createReadinessService(prisma: PrismaClient, retryAfterSeconds: 
       try {
         await prisma.$queryRaw`SELECT 1`
       } catch (error) {
-        if (!isDatabaseUnavailable(error)) throw error
+        // Whatever stops the round trip (down, wrong password, missing database), we are not ready.
+        log.warn({ err: error }, 'readiness check failed')
         throw new ServiceUnavailableError('The database is unreachable.', retryAfterSeconds, 'database_unavailable')
       }
       return { status: 'ready' as const, database: { reachable: true as const, latencyMs: Math.round((performance.now() - started) * 100) / 100 } }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import t, { type Test } from 'tap'
 import { Type } from 'typebox'
 import { ConflictError } from '../../src/errors/app-errors.js'
@@ -18,6 +19,12 @@ t.test('every failure is an RFC 9457 problem', async (t) => {
       })
       app.get('/test/conflict', async () => {
         throw new ConflictError('Already there.', 'duplicate_thing')
+      })
+      app.get('/test/plugin-not-found', async () => {
+        throw app.httpErrors.notFound('lookup failed in /srv/app/internal/cache.ts')
+      })
+      app.get('/test/teapot', async () => {
+        throw Object.assign(new Error('pool at 10.0.0.7 exhausted'), { statusCode: 418 })
       })
     },
   })
@@ -59,6 +66,18 @@ t.test('every failure is an RFC 9457 problem', async (t) => {
     const response = await app.inject({ method: 'DELETE', url: '/health' })
     expectProblem(t, response, 405, 'method_not_allowed')
     t.equal(response.headers.allow, 'GET, HEAD')
+  })
+
+  t.test('400 for a malformed URL, which never reaches a route', async (t) => {
+    const body = expectProblem(t, await app.inject({ url: '/v1/acupoints/%' }), 400, 'bad_url')
+    t.equal(body.instance, '/v1/acupoints/%')
+  })
+
+  t.test("other 4xx errors get a code from their status and never pass on another component's message", async (t) => {
+    const notFound = expectProblem(t, await app.inject({ url: '/test/plugin-not-found' }), 404, 'not_found')
+    t.notMatch(notFound.detail, /srv|cache\.ts/)
+    const teapot = expectProblem(t, await app.inject({ url: '/test/teapot' }), 418, 'bad_request')
+    t.notMatch(teapot.detail, /10\.0\.0\.7|pool/)
   })
 
   t.test('409 from a domain error keeps its code', async (t) => {
@@ -106,4 +125,30 @@ t.test('CORS admits only the configured origins', async (t) => {
   t.equal(allowed.headers['access-control-allow-origin'], 'https://app.example')
   const denied = await app.inject({ url: '/health', headers: { origin: 'https://evil.example' } })
   t.equal(denied.headers['access-control-allow-origin'], undefined)
+})
+
+t.test("requests Node's HTTP parser rejects still get a problem", async (t) => {
+  const { app } = await buildTestApp(t, {}, { seed: false })
+  const address = await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = new URL(address)
+  const rawExchange = (request: string) => new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1')
+    let received = ''
+    socket.on('data', (chunk) => { received += chunk.toString('latin1') })
+    socket.on('end', () => resolve(received))
+    socket.on('close', () => resolve(received))
+    socket.on('error', reject)
+    socket.write(request)
+  })
+
+  const garbage = await rawExchange('NOT HTTP AT ALL\r\n\r\n')
+  t.match(garbage, /^HTTP\/1\.1 400 /)
+  t.match(garbage, /content-type: application\/problem\+json/i)
+  const problem = JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))
+  t.equal(problem.status, 400)
+  t.equal(problem.code, 'bad_request')
+
+  const huge = await rawExchange(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
+  t.match(huge, /^HTTP\/1\.1 431 /)
+  t.equal(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4)).code, 'headers_too_large')
 })

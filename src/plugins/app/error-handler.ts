@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, type FieldIssue } from '../../errors/app-errors.js'
@@ -33,6 +35,66 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_body',
   FST_ERR_BAD_URL: 'bad_url',
   FST_ERR_ASYNC_CONSTRAINT: 'bad_request',
+}
+
+// Codes for 4xx errors that arrive without one of ours (from a plugin, say), by status.
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  408: 'request_timeout',
+  409: 'conflict',
+  413: 'body_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+  431: 'headers_too_large',
+}
+
+function problemCodeFor(error: FastifyError, status: number): string {
+  return FASTIFY_CODES[error.code] ?? STATUS_CODES[status] ?? 'bad_request'
+}
+
+/**
+ * Fastify's router errors (a malformed URL such as `/%`) bypass the error handler; this option
+ * handler gives them the same problem shape.
+ */
+export function frameworkErrorResponse(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400
+  // No onRequest hook ran for this request, so the id header is set here.
+  reply.header('x-request-id', request.id)
+  void sendProblem(request, reply, status, problemCodeFor(error, status), error.message)
+}
+
+/**
+ * Requests Node's HTTP parser rejects never become Fastify requests: answer them on the socket
+ * with a problem of our own shape (431 for oversized headers, 408 for a timed-out request).
+ */
+export function clientErrorResponse(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+  const code = STATUS_CODES[status] ?? 'bad_request'
+  const title = TITLES[status] ?? 'Bad request'
+  const problem: Problem = {
+    type: `urn:acupoint-api:problem:${code}`,
+    title,
+    status,
+    detail: status === 431 ? 'The request headers are too large.' : status === 408 ? 'The request took too long to arrive.' : 'The request is not valid HTTP.',
+    instance: '/',
+    code,
+    requestId: randomUUID(),
+  }
+  const body = JSON.stringify(problem)
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }
 
 export function sendProblem(
@@ -78,6 +140,7 @@ export default fp(
       if (error instanceof AppError) {
         if (error.statusCode >= 500) request.log.warn({ code: error.code }, error.message)
         return sendProblem(request, reply, error.statusCode, error.code, error.message, {
+          title: error.title,
           headers: error.headers,
           ...(error.errors ? { errors: error.errors } : {}),
         })
@@ -104,8 +167,11 @@ export default fp(
       }
       const status = error.statusCode ?? 500
       if (status >= 400 && status < 500) {
-        const code = FASTIFY_CODES[error.code] ?? (status === 429 ? 'too_many_requests' : 'bad_request')
-        return sendProblem(request, reply, status, code, error.message)
+        // Fastify's own messages are written for clients; anyone else's may carry internals.
+        const detail = typeof error.code === 'string' && error.code.startsWith('FST_') ? error.message
+          : status === 429 ? error.message
+          : `The request could not be processed (${TITLES[status] ?? 'client error'}).`
+        return sendProblem(request, reply, status, problemCodeFor(error, status), detail)
       }
       request.log.error({ err: error }, 'unexpected error')
       return sendProblem(request, reply, 500, 'internal_error', 'An unexpected error occurred. It has been logged.')

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { ALWAYS, problemResponses } from '../../schemas/problem-schemas.js'
 import { HealthSchema, OpenApiDocumentSchema, ReadinessSchema } from '../../schemas/system-schemas.js'
 import { createReadinessService } from '../../services/readiness-service.js'
 
 const systemRoutes: FastifyPluginAsyncTypebox<{ retryAfterSeconds: number }> = async (app, options) => {
-  const readiness = createReadinessService(app.prisma, options.retryAfterSeconds)
+  const readiness = createReadinessService(app.prisma, options.retryAfterSeconds, app.log)
 
   app.get('/health', {
     schema: {
@@ -47,7 +48,7 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ retryAfterSeconds: number }> = a
       description: 'The same document as `openapi.yaml` in the repository.',
       produces: ['application/yaml'],
       response: {
-        200: { description: 'The document', content: { 'application/yaml': { schema: { type: 'string' } } } },
+        200: { description: 'The document', content: { 'application/yaml': { schema: Type.String() } } },
         ...problemResponses(500),
       },
     },

@@ -1,5 +1,9 @@
+import { pino } from 'pino'
 import t from 'tap'
+import { buildApp } from '../../../src/app.js'
+import { loadConfig } from '../../../src/config/config.js'
 import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
+import { environmentConfig } from '../../helpers/test-database.js'
 
 t.test('/health and /ready', async (t) => {
   const { app } = await buildTestApp(t)
@@ -43,4 +47,20 @@ t.test('a database outage gives fast 503s, and the app recovers without a restar
   }
   t.ok(recovered, '/ready answers 200 again once the database is back')
   t.equal((await app.inject({ url: '/v1/staff/me', headers: admin.headers })).statusCode, 200)
+})
+
+// PGlite serves whatever database name it is asked for, so only a real server can refuse one.
+t.test('/ready is 503, not 500, for any failure to reach the database (here: it does not exist)', { skip: !environmentConfig.databaseUrl }, async (t) => {
+  const missing = new URL(environmentConfig.databaseUrl!)
+  missing.pathname = '/acupoint_no_such_database'
+  const app = await buildApp(
+    { ...loadConfig({ LOG_LEVEL: 'silent', DB_RETRY_AFTER_SECONDS: '3' }), databaseUrl: missing.toString() },
+    { loggerInstance: pino({ level: 'silent' }) },
+  )
+  t.teardown(() => app.close())
+  const response = await app.inject({ url: '/ready' })
+  t.equal(response.statusCode, 503)
+  t.equal(response.headers['retry-after'], '3')
+  t.equal(response.json().code, 'database_unavailable')
+  t.notMatch(response.body, /acupoint_no_such_database|3D000/)
 })
