@@ -45,7 +45,7 @@ t.test('reading acupoints', async (t) => {
   })
 
   t.test('lookup by alternate code and normalised forms', async (t) => {
-    t.equal((await get('/v1/acupoints/gv29')).json().code, 'EX-HN3', 'Yintang by its WHO 2008 code')
+    t.equal((await get('/v1/acupoints/gv29')).json().code, 'EX-HN3', 'Yintang by its GB/T 12346 code')
     t.equal((await get('/v1/acupoints/li-20')).json().code, 'LI20')
     const missing = await get('/v1/acupoints/XX99')
     t.equal(missing.statusCode, 404)
