@@ -80,6 +80,9 @@ export const AcupointSummarySchema = Type.Object(
       description: 'Standard location in our own words; null where not recorded',
       examples: ['In the nasolabial groove, level with the midpoint of the outer border of the nostril (ala of the nose).'],
     }),
+    matchedClaims: Type.Optional(Type.Array(Type.Ref('Claim'), {
+      description: 'Only in `GET /v1/acupoints` filtered by `organ` or `effect`: the claims that matched, each with its source',
+    })),
   },
   { $id: 'AcupointSummary', title: 'AcupointSummary' },
 )

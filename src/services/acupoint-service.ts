@@ -1,8 +1,8 @@
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
+import { Prisma, type Claim, type PrismaClient, type Source } from '../generated/prisma/client.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-errors.js'
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
 import { EXTRA_POINT_SORT_BASE, sortKeyFor } from '../seed/seed-database.js'
-import { presentAcupointDetail, presentAcupointSummary, type AcupointDetailRow } from './reference-presenters.js'
+import { presentAcupointDetail, presentAcupointSummary, presentClaim, type AcupointDetailRow } from './reference-presenters.js'
 
 export interface AcupointFilters {
   channel?: string
@@ -106,8 +106,20 @@ export function createAcupointService(prisma: PrismaClient) {
     }
   }
 
-  async function nextExtraSortKey(): Promise<number> {
-    const last = await prisma.acupoint.aggregate({ _max: { sortKey: true }, where: { sortKey: { gte: EXTRA_POINT_SORT_BASE } } })
+  /** Codes and alternate codes are one namespace: a lookup must never find two points. */
+  async function assertCodesFree(codes: string[], exceptId?: string) {
+    const clash = await prisma.acupoint.findFirst({
+      where: {
+        OR: [{ code: { in: codes } }, { alternateCodes: { hasSome: codes } }],
+        ...(exceptId ? { id: { not: exceptId } } : {}),
+      },
+      select: { code: true },
+    })
+    if (clash) throw new ConflictError(`The code(s) ${codes.join(', ')} clash with the acupoint ${clash.code}.`, 'duplicate_acupoint')
+  }
+
+  async function nextExtraSortKey(client: Pick<PrismaClient, 'acupoint'> = prisma): Promise<number> {
+    const last = await client.acupoint.aggregate({ _max: { sortKey: true }, where: { sortKey: { gte: EXTRA_POINT_SORT_BASE } } })
     return (last._max.sortKey ?? EXTRA_POINT_SORT_BASE) + 1
   }
 
@@ -118,9 +130,10 @@ export function createAcupointService(prisma: PrismaClient) {
 
     async list(filters: AcupointFilters) {
       const after = decodeCursor(filters.cursor, isSortCursor)
-      const claimFilters: Prisma.AcupointWhereInput[] = []
-      if (filters.organ) claimFilters.push({ claims: { some: { kind: 'linked_organ', keyword: normaliseKeyword(filters.organ) } } })
-      if (filters.effect) claimFilters.push({ claims: { some: { kind: 'cosmetic_effect', keyword: normaliseKeyword(filters.effect) } } })
+      const claimMatches: Prisma.ClaimWhereInput[] = []
+      if (filters.organ) claimMatches.push({ kind: 'linked_organ', keyword: normaliseKeyword(filters.organ) })
+      if (filters.effect) claimMatches.push({ kind: 'cosmetic_effect', keyword: normaliseKeyword(filters.effect) })
+      const claimFilters: Prisma.AcupointWhereInput[] = claimMatches.map((match) => ({ claims: { some: match } }))
       const where: Prisma.AcupointWhereInput = {
         ...(filters.channel ? { channelCode: filters.channel.toUpperCase() } : {}),
         ...(filters.region ? { region: filters.region as Prisma.AcupointWhereInput['region'] } : {}),
@@ -128,8 +141,18 @@ export function createAcupointService(prisma: PrismaClient) {
         ...(filters.q ? { id: { in: await search(filters.q) } } : {}),
         AND: claimFilters,
       }
-      const rows = await prisma.acupoint.findMany({ where, include: { channel: true }, orderBy: { sortKey: 'asc' }, take: filters.limit + 1 })
-      return toPage(rows, filters.limit, presentAcupointSummary, (row) => encodeCursor({ k: row.sortKey }))
+      // A point found by what a source claims comes with those claims, so the reader sees who claims it.
+      const include = {
+        channel: true,
+        ...(claimMatches.length > 0
+          ? { claims: { where: { OR: claimMatches }, include: { source: true }, orderBy: [{ kind: 'asc' as const }, { id: 'asc' as const }] } }
+          : {}),
+      }
+      const rows = await prisma.acupoint.findMany({ where, include, orderBy: { sortKey: 'asc' }, take: filters.limit + 1 })
+      return toPage(rows, filters.limit, (row) => ({
+        ...presentAcupointSummary(row),
+        ...('claims' in row ? { matchedClaims: (row.claims as Array<Claim & { source: Source }>).map((claim) => presentClaim(claim, row.code)) } : {}),
+      }), (row) => encodeCursor({ k: row.sortKey }))
     },
 
     async create(input: AcupointInput) {
@@ -137,15 +160,14 @@ export function createAcupointService(prisma: PrismaClient) {
       await assertSource(input.standardSourceId)
       const channel = (await resolveChannel(input.channel ?? null, input.number ?? null))!
       const sortKey = channel.channelCode ? channel.sortKey! : await nextExtraSortKey()
-      const clash = await prisma.acupoint.findFirst({
-        where: { OR: [{ code }, { alternateCodes: { has: code } }, ...(channel.channelCode ? [{ sortKey }] : [])] },
-        select: { code: true },
-      })
-      if (clash) throw new ConflictError(`An acupoint with the code ${clash.code} (or its position) already exists.`, 'duplicate_acupoint')
+      const alternateCodes = (input.alternateCodes ?? []).map(normaliseCode)
+      await assertCodesFree([code, ...alternateCodes])
+      const clash = channel.channelCode ? await prisma.acupoint.findFirst({ where: { sortKey }, select: { code: true } }) : null
+      if (clash) throw new ConflictError(`${clash.code} already holds that position on the channel.`, 'duplicate_acupoint')
       await prisma.acupoint.create({
         data: {
           code,
-          alternateCodes: (input.alternateCodes ?? []).map(normaliseCode),
+          alternateCodes,
           channelCode: channel.channelCode,
           number: channel.number,
           sortKey,
@@ -170,10 +192,13 @@ export function createAcupointService(prisma: PrismaClient) {
       const { id } = await findId(code)
       const channel = await resolveChannel(patch.channel, patch.number)
       if (patch.standardSourceId) await assertSource(patch.standardSourceId)
+      if (patch.alternateCodes !== undefined) await assertCodesFree(patch.alternateCodes.map(normaliseCode), id)
       await prisma.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT id FROM acupoints WHERE id = ${id}::uuid FOR UPDATE`
         const current = await tx.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
         check(presentAcupointDetail(current as AcupointDetailRow))
+        // A channel point turned into an extra point moves after the channel points.
+        if (channel && !channel.channelCode && current.sortKey < EXTRA_POINT_SORT_BASE) channel.sortKey = await nextExtraSortKey(tx)
         await tx.acupoint.update({
           where: { id },
           data: {

@@ -59,6 +59,11 @@ t.test('reading acupoints', async (t) => {
     t.same(await codes('/v1/acupoints?effect=smile-lines'), ['LI20', 'ST4'], 'in the standard order: LI before ST')
     t.same(await codes('/v1/acupoints?effect=wrinkles'), ['GB14'])
     t.same(await codes('/v1/acupoints?effect=smile-lines&organ=heart'), ['LI20'], 'filters combine')
+    const heart = (await get('/v1/acupoints?organ=heart')).json().items[0]
+    t.same(heart.matchedClaims.map((claim: { kind: string; keyword: string; basis: string; source: { author: string } }) =>
+      [claim.basis, claim.kind, claim.keyword, claim.source.author]), [['claim', 'linked_organ', 'heart', 'Sole Toscana Beauty Team']],
+    'a point found by a claim shows that claim and who makes it')
+    t.notOk('matchedClaims' in (await get('/v1/acupoints?channel=LI')).json().items[0], 'no claims without a claim filter')
     const stomach = await codes('/v1/acupoints?channel=st&limit=100')
     t.equal(stomach.length, 45)
     t.same(stomach.slice(0, 3), ['ST1', 'ST2', 'ST3'])

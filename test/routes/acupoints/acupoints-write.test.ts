@@ -99,6 +99,28 @@ t.test('editing acupoints', async (t) => {
     t.equal(claims.n, 4, 'its claims are all still there')
   })
 
+  t.test('codes and alternate codes never clash, and a point made extra sorts after the channels', async (t) => {
+    const clash = await app.inject({ method: 'POST', url: '/v1/acupoints', headers: editor.headers, payload: { ...NEW_POINT, code: 'EX-HN99', alternateCodes: ['gv29'] } })
+    t.equal(clash.statusCode, 409, "another point's alternate code")
+    t.equal(clash.json().code, 'duplicate_acupoint')
+    const read = await app.inject({ url: '/v1/acupoints/EX-HN5' })
+    const patch = await app.inject({
+      method: 'PATCH', url: '/v1/acupoints/EX-HN5', headers: { ...editor.headers, 'if-match': read.headers.etag as string }, payload: { alternateCodes: ['LI20'] },
+    })
+    t.equal(patch.statusCode, 409, "another point's code")
+    t.same((await app.inject({ url: '/v1/acupoints/li20' })).json().code, 'LI20', 'the lookup is unchanged')
+
+    const li19 = await app.inject({ url: '/v1/acupoints/LI19' })
+    const toExtra = await app.inject({
+      method: 'PATCH', url: '/v1/acupoints/LI19', headers: { ...editor.headers, 'if-match': li19.headers.etag as string }, payload: { channel: null, number: null },
+    })
+    t.equal(toExtra.statusCode, 200)
+    const liCodes = (await app.inject({ url: '/v1/acupoints?channel=LI&limit=100' })).json().items.map((item: { code: string }) => item.code)
+    t.notOk(liCodes.includes('LI19'))
+    const order = await db.query<{ code: string }>("SELECT code FROM acupoints WHERE code IN ('LI19', 'CV24', 'EX-HN3') ORDER BY sort_key")
+    t.same(order.rows.map((row) => row.code), ['CV24', 'EX-HN3', 'LI19'], 'after every channel point and the earlier extra points')
+  })
+
   t.test('deleting an unreferenced point', async (t) => {
     const read = await app.inject({ url: '/v1/acupoints/EX-HN5' })
     const stale = await app.inject({ method: 'DELETE', url: '/v1/acupoints/EX-HN5', headers: { ...editor.headers, 'if-match': '"stale"' } })
