@@ -80,4 +80,25 @@ t.test('articles', async (t) => {
     })
     t.equal(duplicateSlug.statusCode, 409)
   })
+  t.test('deleting: an article with comments is a 409 that changes nothing; one without goes', async (t) => {
+    const attempt = { method: 'DELETE' as const, url: `/v1/articles/${SLUG}` }
+    t.equal((await app.inject(attempt)).statusCode, 401)
+    t.equal((await app.inject({ ...attempt, headers: moderator.headers })).statusCode, 403)
+    const before = (await app.inject({ url: `/v1/articles/${SLUG}` })).json()
+    const referenced = await app.inject({ ...attempt, headers: editor.headers })
+    t.equal(referenced.statusCode, 409)
+    t.equal(referenced.json().code, 'still_referenced')
+    t.same((await app.inject({ url: `/v1/articles/${SLUG}` })).json(), before, 'the article and its points are unchanged')
+    t.equal((await app.inject({ url: `/v1/articles/${SLUG}/comments` })).json().items.length, 1, 'its comment is still there')
+
+    const draft = await app.inject({
+      method: 'POST', url: '/v1/articles', headers: editor.headers,
+      payload: { slug: 'to-delete', title: 'Gone soon', summary: 's', body: 'b', attribution: 'The editors', points: ['LI4'] },
+    })
+    t.equal(draft.statusCode, 201)
+    const deleted = await app.inject({ method: 'DELETE', url: '/v1/articles/to-delete', headers: editor.headers })
+    t.equal(deleted.statusCode, 204)
+    t.equal((await app.inject({ url: '/v1/articles/to-delete', headers: editor.headers })).statusCode, 404, 'gone, even for editors')
+    t.notOk((await app.inject({ url: '/v1/acupoints/LI4' })).json().articles.some((link: { slug: string }) => link.slug === 'to-delete'))
+  })
 })
