@@ -90,7 +90,11 @@ export const AcupointSummarySchema = Type.Object(
 export const FactSchema = Type.Object(
   {
     basis: Type.Literal('standard', { description: 'Established by the cited standard' }),
-    attribute: Type.Unsafe<'channel' | 'region' | 'location'>({ type: 'string', enum: ['channel', 'region', 'location'] }),
+    attribute: Type.Unsafe<'channel' | 'classification' | 'region' | 'location'>({
+      type: 'string',
+      enum: ['channel', 'classification', 'region', 'location'],
+      description: '`classification` says a point is an extra point outside the channels',
+    }),
     value: Type.String({ examples: ['LI'] }),
     statement: Type.String({ examples: ['LI20 is a point of the Large Intestine channel (LI).'] }),
     source: Type.Ref('Source'),

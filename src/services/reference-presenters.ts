@@ -47,6 +47,11 @@ export function presentClaim(claim: Claim & { source: Source }, acupointCode: st
   }
 }
 
+// The WHO extra-point groups, by the letters after EX-.
+const EXTRA_GROUPS: Record<string, string> = {
+  HN: 'head and neck', CA: 'chest and abdomen', B: 'back', UE: 'upper extremities', LE: 'lower extremities',
+}
+
 const REGION_LABELS: Record<string, string> = { upper_limb: 'upper limb', lower_limb: 'lower limb' }
 
 export function presentFacts(point: PointWithChannel & { standardSource: Source }) {
@@ -58,6 +63,15 @@ export function presentFacts(point: PointWithChannel & { standardSource: Source 
       attribute: 'channel' as const,
       value: point.channel.code,
       statement: `${point.code} is a point of the ${point.channel.name} channel (${point.channel.code}).`,
+      source,
+    })
+  }
+  if (!point.channel && point.code.startsWith('EX-')) {
+    facts.push({
+      basis: 'standard' as const,
+      attribute: 'classification' as const,
+      value: 'extra_point',
+      statement: `${point.code} is an extra point (${EXTRA_GROUPS[point.code.split('-')[1]!.replace(/\d+$/, '')] ?? 'outside the channels'}), not one of the 361 channel points.`,
       source,
     })
   }

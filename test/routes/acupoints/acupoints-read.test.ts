@@ -37,6 +37,8 @@ t.test('reading acupoints', async (t) => {
       t.ok(point.facts.every((fact: { basis: string; source: { kind: string } }) => fact.basis === 'standard' && fact.source.kind === 'standard'))
       const channelFact = point.facts.find((fact: { attribute: string }) => fact.attribute === 'channel')
       t.equal(channelFact?.value ?? null, expected.channel, `${code}'s channel is a standard fact`)
+      const classification = point.facts.find((fact: { attribute: string }) => fact.attribute === 'classification')
+      t.equal(classification?.value ?? null, expected.channel ? null : 'extra_point', `${code}: an extra point says so as a fact`)
       t.same(point.articles.map((article: { slug: string }) => article.slug), ['facial-acupuncture-six-points'])
     }
     const li20 = (await get('/v1/acupoints/LI20')).json()
