@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
-import { SEED_SLUG, freshIp, moderate, moderationView, submitComment } from '../../helpers/comments.js'
+import { SEED_SLUG, freshIp, holdRowLock, moderate, moderationView, submitComment } from '../../helpers/comments.js'
 
 t.test('submit → pending → invisible → visible with the receipt → approved → public', async (t) => {
   const { app, db } = await buildTestApp(t)
@@ -134,21 +134,42 @@ t.test('moderation: ETags, idempotence and history', async (t) => {
 })
 
 t.test('two moderators deciding at the same moment: exactly one wins', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app, db } = await buildTestApp(t)
   const first = await staffToken(app, 'moderator', 'First')
   const second = await staffToken(app, 'moderator', 'Second')
-  for (let round = 0; round < 5; round++) {
-    const { id } = (await submitComment(app)).json()
+  // On PostgreSQL (a pool of 10) both requests read the comment, then queue on a row lock the test
+  // holds, and are let go together: both have passed the ETag check, so only the version guard in
+  // the UPDATE can stop the second. PGlite is one session, so there the requests take turns.
+  const race = async (id: string, statuses: [string, string]) => {
     const { etag } = await moderationView(app, id, first.headers)
-    const [a, b] = await Promise.all([
-      app.inject({ method: 'PATCH', url: `/v1/comments/${id}`, headers: { ...first.headers, 'if-match': etag }, payload: { status: 'approved' } }),
-      app.inject({ method: 'PATCH', url: `/v1/comments/${id}`, headers: { ...second.headers, 'if-match': etag }, payload: { status: 'spam' } }),
-    ])
-    t.same([a.statusCode, b.statusCode].sort(), [200, 412], `round ${round}: one 200 and one 412`)
+    const patch = (who: typeof first, status: string) =>
+      app.inject({ method: 'PATCH', url: `/v1/comments/${id}`, headers: { ...who.headers, 'if-match': etag }, payload: { status } })
+    if (db.kind === 'embedded') return Promise.all([patch(first, statuses[0]), patch(second, statuses[1])])
+    const lock = await holdRowLock(db.url, 'comments', id)
+    try {
+      const both = Promise.all([patch(first, statuses[0]), patch(second, statuses[1])])
+      await lock.waitForWaiters(2)
+      await lock.release()
+      return await both
+    } catch (error) {
+      await lock.release().catch(() => {})
+      throw error
+    }
+  }
+  const rounds: Array<[string, string]> = [['approved', 'spam'], ['approved', 'approved'], ['rejected', 'rejected'], ['spam', 'approved']]
+  for (const [round, statuses] of rounds.entries()) {
+    const { id } = (await submitComment(app)).json()
+    const [a, b] = await race(id, statuses)
+    t.same([a.statusCode, b.statusCode].sort(), [200, 412], `round ${round} (${statuses.join(' vs ')}): one 200 and one 412`)
+    const loser = a.statusCode === 412 ? a : b
+    t.equal(loser.json().code, 'precondition_failed')
     const history = (await app.inject({ url: `/v1/comments/${id}/history`, headers: first.headers })).json().items
     t.equal(history.length, 2, 'the history has exactly one decision')
     const winner = a.statusCode === 200 ? a : b
-    t.equal((await moderationView(app, id, first.headers)).body.status, winner.json().status)
+    t.equal(history[1].staffMember.id, winner === a ? first.staffMember.id : second.staffMember.id, 'recorded for the winner')
+    const now = (await moderationView(app, id, first.headers)).body
+    t.equal(now.status, winner.json().status)
+    t.equal(now.version, 2, 'one version bump')
   }
 })
 
