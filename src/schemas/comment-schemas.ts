@@ -101,11 +101,25 @@ export const CommentPatchBody = Type.Object(
   { additionalProperties: false },
 )
 
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+
 export const BulkModerationBody = Type.Object(
   {
     ids: Type.Array(Uuid, { minItems: 1, maxItems: 100, description: 'Up to 100 comment ids' }),
     status: statusEnum(),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    etags: Type.Optional(
+      Type.Record(Type.String({ pattern: UUID_PATTERN }), Type.String({ minLength: 1, maxLength: 200 }), {
+        additionalProperties: false,
+        maxProperties: 100,
+        description:
+          'Optional: for any of the ids, the ETag (`etag`) you last read, keyed by id. If one of them is no longer ' +
+          'current (another moderator decided in between), the whole request is refused with 412 and nothing ' +
+          'changes; `errors` names each stale id. Every key must also be in `ids`. Ids without an ETag are set ' +
+          'whatever their version.',
+        examples: [{ '0f8fad5b-d9cb-469f-a165-70867728950e': '"c1-0f8fad5b-d9cb-469f-a165-70867728950e"' }],
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -120,6 +134,7 @@ export const BulkModerationResultSchema = Type.Object(
         fromStatus: Type.Ref('CommentStatus'),
         toStatus: Type.Ref('CommentStatus'),
         version: Type.Integer(),
+        etag: Type.String({ description: 'The comment\'s ETag after this request' }),
       }),
     ),
   },

@@ -241,9 +241,18 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       })
     },
 
-    /** Up to 100 comments in one transaction: all change, or (if any id is unknown) none does. */
-    async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string) {
-      const unique = [...new Set(ids)]
+    /**
+     * Up to 100 comments in one transaction: all change, or none does (an unknown id, a stale
+     * ETag). The rows are locked first, so the versions checked are the versions overwritten.
+     */
+    async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string, etags: Record<string, string> = {}) {
+      const unique = [...new Set(ids.map((id) => id.toLowerCase()))]
+      const expected = new Map(Object.entries(etags).map(([id, etag]) => [id.toLowerCase(), etag.trim()]))
+      const strays = [...expected.keys()].filter((id) => !unique.includes(id))
+      if (strays.length > 0) {
+        throw new BadRequestError('Every id in `etags` must also be in `ids`.',
+          strays.map((id) => ({ in: 'body', pointer: `/etags/${id}`, message: 'is not one of ids' })))
+      }
       return prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number }>>`
           SELECT id::text, status::text AS status, version FROM comments WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`
@@ -252,16 +261,24 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
         if (missing.length > 0) {
           throw new NotFoundError(`No comment has the id(s) ${missing.join(', ')}; nothing was changed.`, 'comment_not_found')
         }
+        const stale = [...expected].filter(([id, etag]) => etag !== commentEtag(found.get(id)!))
+        if (stale.length > 0) {
+          throw new PreconditionFailedError(
+            `${stale.length} comment(s) changed since you read them (${stale.map(([id]) => id).join(', ')}); nothing was changed.`,
+            stale.map(([id]) => ({ in: 'body', pointer: `/etags/${id}`, message: `is stale: the current ETag is ${commentEtag(found.get(id)!)}` })),
+          )
+        }
         const results = []
         for (const id of unique) {
           const row = found.get(id)!
           if (row.status === status) {
-            results.push({ id, outcome: 'unchanged' as const, fromStatus: row.status, toStatus: status, version: row.version })
+            results.push({ id, outcome: 'unchanged' as const, fromStatus: row.status, toStatus: status, version: row.version, etag: commentEtag(row) })
             continue
           }
           await tx.comment.update({ where: { id }, data: { status, version: { increment: 1 } } })
           await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null } })
-          results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version: row.version + 1 })
+          const version = row.version + 1
+          results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version, etag: commentEtag({ id, version }) })
         }
         return { status, results }
       })

@@ -198,6 +198,45 @@ t.test('bulk moderation is atomic', async (t) => {
   t.equal(tooMany.statusCode, 400, 'at most 100 ids')
 })
 
+t.test('bulk moderation with ETags never overwrites another moderator\'s decision', async (t) => {
+  const { app, db } = await buildTestApp(t, { COMMENT_FLOOD_SECONDS: '0' })
+  const moderator = await staffToken(app, 'moderator')
+  const other = await staffToken(app, 'moderator', 'Other')
+  const ids: string[] = []
+  for (let index = 0; index < 3; index++) ids.push((await submitComment(app)).json().id)
+  const etags = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, (await moderationView(app, id, moderator.headers)).etag])))
+  // Another moderator rejects the second comment after our view was taken.
+  t.equal((await moderate(app, ids[1]!, 'rejected', other.headers)).statusCode, 200)
+  const eventsBefore = (await db.one('SELECT count(*)::int AS n FROM moderation_events')).n
+
+  const bulk = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload })
+  const refused = await bulk({ ids, status: 'approved', etags })
+  t.equal(refused.statusCode, 412)
+  t.equal(refused.json().code, 'precondition_failed')
+  t.same(refused.json().errors.map((issue: { pointer: string }) => issue.pointer), [`/etags/${ids[1]}`], 'names the stale id only')
+  const statuses = await db.query('SELECT id::text, status::text, version FROM comments WHERE id = ANY($1::uuid[])', [ids])
+  t.same(Object.fromEntries(statuses.rows.map((row) => [row.id, row.status])), { [ids[0]!]: 'pending', [ids[1]!]: 'rejected', [ids[2]!]: 'pending' },
+    'nothing changed: the other moderator\'s rejection stands')
+  t.equal((await db.one('SELECT count(*)::int AS n FROM moderation_events')).n, eventsBefore, 'no event was written')
+
+  const sameStatusStale = await bulk({ ids: [ids[1]], status: 'rejected', etags: { [ids[1]!]: etags[ids[1]!] } })
+  t.equal(sameStatusStale.statusCode, 412, 'a stale ETag is refused even when the status would not change')
+
+  const stray = await bulk({ ids: [ids[0]], status: 'approved', etags: { [ids[2]!]: etags[ids[2]!] } })
+  t.equal(stray.statusCode, 400, 'an ETag for an id not in ids')
+  t.equal((await bulk({ ids: [ids[0]], status: 'approved', etags: { 'not-a-uuid': 'x' } })).statusCode, 400, 'keys must be comment ids')
+
+  const fresh = { ...etags, [ids[1]!]: (await moderationView(app, ids[1]!, moderator.headers)).etag }
+  const done = await bulk({ ids, status: 'approved', etags: fresh })
+  t.equal(done.statusCode, 200, 'with current ETags the request goes through')
+  for (const result of done.json().results) {
+    t.equal(result.etag, (await moderationView(app, result.id, moderator.headers)).etag, 'each result carries the new ETag')
+  }
+  t.equal((await bulk({ ids, status: 'approved', etags: fresh })).statusCode, 412, 'and those ETags are now stale')
+  const partial = await bulk({ ids, status: 'spam', etags: { [ids[0]!]: done.json().results[0].etag } })
+  t.equal(partial.statusCode, 200, 'ETags are optional per id')
+})
+
 t.test('right to erasure', async (t) => {
   const { app, db } = await buildTestApp(t, { COMMENT_FLOOD_SECONDS: '0' })
   const admin = await staffToken(app, 'admin')
