@@ -80,7 +80,8 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
       operationId: 'moderateComment',
       summary: 'Approve, reject, mark as spam or hold a comment',
       description:
-        'Roles: moderator, admin. Send `If-Match` with the comment\'s ETag (`etag` in the queue): 428 without it, ' +
+        'Roles: moderator, admin. Send `If-Match` with the comment\'s ETag (`etag` in the queue): 428 without it ' +
+        '(or with `If-Match: *`, which would skip the version check), ' +
         '412 if another moderator decided first. Setting the status the comment already has is a 200 no-op. ' +
         'Every change is recorded in the comment\'s history.',
       security: STAFF_SECURITY,
@@ -95,6 +96,10 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
   }, async (request, reply) => {
     const ifMatch = request.headers['if-match']
     if (!ifMatch) throw new PreconditionRequiredError()
+    // `*` would match any version: it proves nothing about what the moderator saw.
+    if (ifMatch.split(',').some((tag) => tag.trim() === '*')) {
+      throw new PreconditionRequiredError('If-Match: * is not accepted here: send the comment\'s ETag, so a decision made on an old view is refused.')
+    }
     const { comment } = await app.comments.setStatus(request.params.id, ifMatch, request.body.status, request.body.reason, request.staff!.id)
     reply.header('etag', comment.etag).header('cache-control', 'no-store')
     return comment

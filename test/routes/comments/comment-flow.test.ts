@@ -114,6 +114,12 @@ t.test('moderation: ETags, idempotence and history', async (t) => {
 
   const missing = await app.inject({ method: 'PATCH', url: `/v1/comments/${id}`, headers: moderator.headers, payload: { status: 'approved' } })
   t.equal(missing.statusCode, 428)
+  for (const star of ['*', `${etag}, *`]) {
+    const wildcard = await app.inject({ method: 'PATCH', url: `/v1/comments/${id}`, headers: { ...moderator.headers, 'if-match': star }, payload: { status: 'spam' } })
+    t.equal(wildcard.statusCode, 428, `If-Match: ${star} does not skip the version check`)
+    t.match(wildcard.json().detail, /If-Match: \*/)
+  }
+  t.equal((await moderationView(app, id, moderator.headers)).body.status, 'pending', 'and changed nothing')
   const first = await app.inject({ method: 'PATCH', url: `/v1/comments/${id}`, headers: { ...moderator.headers, 'if-match': etag }, payload: { status: 'rejected' } })
   t.equal(first.statusCode, 200)
   t.not(first.headers.etag, etag)
@@ -196,6 +202,33 @@ t.test('bulk moderation is atomic', async (t) => {
     payload: { ids: Array.from({ length: 101 }, () => unknown), status: 'approved' },
   })
   t.equal(tooMany.statusCode, 400, 'at most 100 ids')
+})
+
+t.test('bulk moderation: a write failing partway leaves every comment as it was', async (t) => {
+  const { app, db } = await buildTestApp(t, { COMMENT_FLOOD_SECONDS: '0' })
+  const moderator = await staffToken(app, 'moderator')
+  const ids: string[] = []
+  for (let index = 0; index < 5; index++) ids.push((await submitComment(app)).json().id)
+  const snapshot = async () => ({
+    comments: (await db.query('SELECT id::text, status::text, version, updated_at FROM comments ORDER BY id')).rows,
+    events: (await db.one('SELECT count(*)::int AS n FROM moderation_events')).n,
+  })
+  const before = await snapshot()
+  // The fourth comment's event cannot be written: three comments have been updated by then.
+  await db.query(`CREATE FUNCTION fail_for_test() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.comment_id = '${ids[3]}' THEN RAISE EXCEPTION 'injected failure for %', NEW.comment_id; END IF;
+      RETURN NEW;
+    END $$`)
+  await db.query('CREATE TRIGGER fail_for_test BEFORE INSERT ON moderation_events FOR EACH ROW EXECUTE FUNCTION fail_for_test()')
+  const failed = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: 'approved' } })
+  t.equal(failed.statusCode, 500)
+  t.notMatch(failed.body, /injected failure|moderation_events|fail_for_test/, 'no internals leak')
+  t.same(await snapshot(), before, 'no status, version or event changed for any id')
+  await db.query('DROP TRIGGER fail_for_test ON moderation_events')
+  const retried = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: 'approved' } })
+  t.equal(retried.statusCode, 200, 'the same request succeeds once the fault is gone')
+  t.equal((await db.one('SELECT count(*)::int AS n FROM moderation_events')).n, before.events + 5)
 })
 
 t.test('bulk moderation with ETags never overwrites another moderator\'s decision', async (t) => {
