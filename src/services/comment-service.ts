@@ -3,7 +3,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, TooManyRequestsError } from '../errors/app-errors.js'
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
-import { classify, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
+import { classify, commentFingerprint, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
 
 export interface SubmitInput {
   authorName: string
@@ -114,7 +114,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
           ], 'invalid_parent')
         }
       }
-      const fingerprint = sha256(`${articleId}\u0000${authorEmail}\u0000${authorName}\u0000${body}`).toString('hex')
+      const fingerprint = commentFingerprint(articleId, authorEmail, authorName, body)
       const verdict = classify({ name: authorName, email: authorEmail, body, honeypot: input.website }, settings)
       const receiptToken = randomBytes(32).toString('base64url')
 

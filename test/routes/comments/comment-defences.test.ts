@@ -28,6 +28,8 @@ t.test('submission defences', async (t) => {
     const again = await submitComment(app, { payload: { ...payload, body: '  Same words  ' } })
     t.equal(again.statusCode, 409, 'same article, author and (normalised) body')
     t.equal(again.json().code, 'duplicate_comment')
+    const sameAuthor = await submitComment(app, { payload: { authorName: '  SAM ', authorEmail: 'Sam@Example.ORG', body: 'Same words' } })
+    t.equal(sameAuthor.statusCode, 409, 'the author is the same whatever the case and spacing of name and e-mail')
     t.equal((await db.one("SELECT count(*)::int AS n FROM comments WHERE body = 'Same words'")).n, 1)
   })
 
@@ -59,6 +61,16 @@ t.test('submission defences', async (t) => {
     t.equal(clean.needsAttention, false, 'words match whole words only')
     t.match(spam.history[0].reason, /casino/, 'the reason is recorded in the history')
   })
+})
+
+t.test('duplicates: only the same article, author and body', async (t) => {
+  const { app } = await buildTestApp(t, { COMMENT_FLOOD_SECONDS: '0' })
+  const payload = { authorName: 'Kim  Lee', authorEmail: 'kim@example.org', body: 'Same words' }
+  t.equal((await submitComment(app, { payload })).statusCode, 202)
+  t.equal((await submitComment(app, { payload: { ...payload, authorName: 'kim lee' } })).statusCode, 409, 'name case and spacing do not matter')
+  t.equal((await submitComment(app, { payload: { ...payload, body: 'same words' } })).statusCode, 202, 'a body that differs in case is another comment')
+  t.equal((await submitComment(app, { payload: { ...payload, authorName: 'Kim Leeds' } })).statusCode, 202, 'another name is another author')
+  t.equal((await submitComment(app, { payload: { ...payload, authorEmail: 'kim@example.net' } })).statusCode, 202, 'another e-mail is another author')
 })
 
 t.test('the per-IP rate limit', async (t) => {
