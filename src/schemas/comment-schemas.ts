@@ -62,6 +62,12 @@ export const CommentReceiptSchema = Type.Object(
 export const ModerationEventSchema = Type.Object(
   {
     id: Uuid,
+    kind: Type.Unsafe<'submission' | 'decision' | 'erasure'>({
+      type: 'string',
+      enum: ['submission', 'decision', 'erasure'],
+      description: '`submission`: the comment arrived; `decision`: a moderator set its status; `erasure`: the commenter\'s personal data was erased (the status stays)',
+    }),
+    erasureId: Type.Union([Uuid, Type.Null()], { description: 'For an erasure: the id of the erasure record' }),
     fromStatus: Type.Union([statusEnum(), Type.Null()], { description: 'Null for the submission itself' }),
     toStatus: statusEnum(),
     reason: Type.Union([Type.String(), Type.Null()]),

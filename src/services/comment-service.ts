@@ -49,6 +49,8 @@ export function presentReceiptView(comment: CommentRow) {
 export function presentEvent(event: EventRow) {
   return {
     id: event.id,
+    kind: event.erasureId ? ('erasure' as const) : event.fromStatus === null ? ('submission' as const) : ('decision' as const),
+    erasureId: event.erasureId,
     fromStatus: event.fromStatus,
     toStatus: event.toStatus,
     reason: event.reason,
@@ -285,13 +287,20 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       })
     },
 
-    /** Right to erasure: anonymise everything that identifies the commenter; bodies stay. */
+    /**
+     * Right to erasure: anonymise everything that identifies the commenter; bodies stay. Each
+     * affected comment's history records the erasure (its status is unchanged).
+     */
     async erase(email: string, staffMemberId: string) {
       const address = normaliseEmail(email)
       const emailHash = sha256(address).toString('hex')
       return prisma.$transaction(async (tx) => {
-        const comments = await tx.comment.findMany({ where: { authorEmail: address }, select: { id: true } })
-        for (const { id } of comments) {
+        // The lock submit takes for this address: a submission racing the erasure is either
+        // committed before it (and erased) or starts after it, never half-seen.
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`email:${address}`}))`
+        const comments = await tx.comment.findMany({ where: { authorEmail: address }, select: { id: true, status: true }, orderBy: { id: 'asc' } })
+        const erasure = await tx.erasure.create({ data: { emailHash, staffMemberId, commentCount: comments.length } })
+        for (const { id, status } of comments) {
           await tx.comment.update({
             where: { id },
             data: {
@@ -304,8 +313,10 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
               version: { increment: 1 },
             },
           })
+          await tx.moderationEvent.create({
+            data: { commentId: id, staffMemberId, fromStatus: status, toStatus: status, reason: 'Personal data erased at the commenter\'s request', erasureId: erasure.id },
+          })
         }
-        const erasure = await tx.erasure.create({ data: { emailHash, staffMemberId, commentCount: comments.length } })
         return { id: erasure.id, erasedComments: comments.length, createdAt: erasure.createdAt.toISOString() }
       })
     },

@@ -92,7 +92,10 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Erase a commenter\'s personal data',
       description:
         'Role: admin. Anonymises name, e-mail, IP address and user agent on every comment with this e-mail address; ' +
-        'the comments\' text stays. The erasure is recorded (with a hash of the address, not the address).',
+        'the comments\' text stays. The erasure is recorded (with an unsalted SHA-256 of the normalised address, ' +
+        'not the address: enough to show that a request for a given address was carried out, though anyone who ' +
+        'already knows an address can test it against the hash), and each affected comment\'s history gets an ' +
+        '`erasure` entry. Submissions with the address are serialised with the erasure, so none slips past it.',
       security: STAFF_SECURITY,
       body: ErasureBody,
       response: { 200: Type.Ref('ErasureResult'), ...problemResponses(400, ...STAFF_ONLY, 413, 415, ...ALWAYS) },
