@@ -38,7 +38,7 @@ export const CommentAcceptedSchema = Type.Object(
 export const PublicCommentSchema = Type.Object(
   {
     id: Uuid,
-    parentId: Type.Union([Uuid, Type.Null()], { description: 'The comment this replies to' }),
+    parentId: Type.Union([Uuid, Type.Null()], { description: 'The comment this replies to; always a public comment (replies to hidden comments are hidden too)' }),
     authorName: Type.String({ examples: ['A reader'] }),
     body: Type.String({ examples: ['I have Bell palsy I would like to know if this will help me'] }),
     createdAt: Type.String({ format: 'date-time', examples: ['2022-08-17T12:00:00.000Z'] }),

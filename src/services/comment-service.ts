@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, TooManyRequestsError } from '../errors/app-errors.js'
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
@@ -76,6 +76,18 @@ export function presentModerationComment(comment: CommentRow & { events: EventRo
   }
 }
 
+/**
+ * True when a comment up the reply chain from `parentId` is not approved. A reply is public only
+ * while everything it answers is: otherwise its `parentId` would reveal a hidden comment's id.
+ */
+const hiddenAncestor = (parentId: Prisma.Sql) => Prisma.sql`EXISTS (
+  WITH RECURSIVE ancestors AS (
+    SELECT p.id, p.parent_id, p.status FROM comments p WHERE p.id = ${parentId}
+    UNION ALL
+    SELECT p.id, p.parent_id, p.status FROM comments p JOIN ancestors a ON p.id = a.parent_id
+  )
+  SELECT 1 FROM ancestors WHERE status <> 'approved')`
+
 const MODERATION_INCLUDE = {
   article: { select: { slug: true } },
   events: { include: { staffMember: { select: { id: true, name: true } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
@@ -108,14 +120,6 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       if (!authorName || !body) {
         throw new BadRequestError('Name and comment must not be blank.', [{ in: 'body', pointer: authorName ? '/body' : '/authorName', message: 'is blank' }])
       }
-      if (input.parentId) {
-        const parent = await prisma.comment.findUnique({ where: { id: input.parentId }, select: { articleId: true, status: true } })
-        if (!parent || parent.articleId !== articleId || parent.status !== 'approved') {
-          throw new BadRequestError('A reply must answer an approved comment on the same article.', [
-            { in: 'body', pointer: '/parentId', message: 'is not an approved comment of this article' },
-          ], 'invalid_parent')
-        }
-      }
       const fingerprint = commentFingerprint(articleId, authorEmail, authorName, body)
       const verdict = classify({ name: authorName, email: authorEmail, body, honeypot: input.website }, settings)
       const receiptToken = randomBytes(32).toString('base64url')
@@ -123,6 +127,16 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       const comment = await prisma.$transaction(async (tx) => {
         // Serialise submissions per IP and per e-mail, so the flood check cannot be raced.
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ip:${meta.ipAddress}`})), pg_advisory_xact_lock(hashtext(${`email:${authorEmail}`}))`
+        if (input.parentId) {
+          // FOR SHARE: a moderator cannot un-approve the parent between this check and the commit.
+          const [parent] = await tx.$queryRaw<Array<{ articleId: string; status: CommentStatus }>>`
+            SELECT article_id::text AS "articleId", status::text AS status FROM comments WHERE id = ${input.parentId}::uuid FOR SHARE`
+          if (!parent || parent.articleId !== articleId || parent.status !== 'approved') {
+            throw new BadRequestError('A reply must answer an approved comment on the same article.', [
+              { in: 'body', pointer: '/parentId', message: 'is not an approved comment of this article' },
+            ], 'invalid_parent')
+          }
+        }
         if (await tx.comment.findUnique({ where: { fingerprint }, select: { id: true } })) {
           throw new ConflictError('You have already posted this comment on this article.', 'duplicate_comment')
         }
@@ -170,26 +184,31 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
      * moderators otherwise. To anyone else it does not exist.
      */
     async readWithReceipt(id: string, receiptToken: string | undefined) {
-      const comment = await prisma.comment.findUnique({ where: { id }, include: { article: { select: { slug: true } } } })
+      const comment = await prisma.comment.findUnique({ where: { id }, include: { article: { select: { slug: true, status: true } } } })
       const presented = receiptToken ? new Uint8Array(sha256(receiptToken)) : undefined
       const ownsIt = comment && presented && comment.receiptTokenHash.length === presented.length && timingSafeEqual(comment.receiptTokenHash, presented)
-      if (!comment || (!ownsIt && comment.status !== 'approved')) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
+      // Public only while both the comment and its article are: an unpublished article takes its comments with it.
+      const isPublic = async () => {
+        if (comment?.status !== 'approved' || comment.article.status !== 'published') return false
+        if (!comment.parentId) return true
+        const [row] = await prisma.$queryRaw<[{ hidden: boolean }]>`SELECT ${hiddenAncestor(Prisma.sql`${comment.parentId}::uuid`)} AS hidden`
+        return !row.hidden
+      }
+      if (!comment || (!ownsIt && !(await isPublic()))) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
       return presentReceiptView(comment)
     },
 
     async listPublic(slug: string, limit: number, cursor?: string) {
       const articleId = await publishedArticleId(slug)
       const after = decodeCursor(cursor, isKeyset)
-      const rows = await prisma.comment.findMany({
-        where: {
-          articleId,
-          status: 'approved',
-          ...(after ? { OR: [{ createdAt: { gt: new Date(after.t) } }, { createdAt: new Date(after.t), id: { gt: after.id } }] } : {}),
-        },
-        select: { id: true, parentId: true, authorName: true, body: true, createdAt: true },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        take: limit + 1,
-      })
+      const rows = await prisma.$queryRaw<Array<{ id: string; parentId: string | null; authorName: string; body: string; createdAt: Date }>>`
+        SELECT c.id::text AS "id", c.parent_id::text AS "parentId", c.author_name AS "authorName", c.body, c.created_at AS "createdAt"
+          FROM comments c
+         WHERE c.article_id = ${articleId}::uuid AND c.status = 'approved'
+           ${after ? Prisma.sql`AND (c.created_at, c.id) > (${new Date(after.t)}::timestamptz, ${after.id}::uuid)` : Prisma.empty}
+           AND (c.parent_id IS NULL OR NOT ${hiddenAncestor(Prisma.raw('c.parent_id'))})
+         ORDER BY c.created_at, c.id
+         LIMIT ${limit + 1}`
       return toPage(rows, limit, presentPublicComment, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
     },
 

@@ -68,6 +68,8 @@ export async function holdRowLock(databaseUrl: string, table: string, id: string
         await new Promise((resolve) => setTimeout(resolve, 20))
       }
     },
+    /** Runs SQL inside the lock holder's transaction (e.g. the change a moderator is making). */
+    query: (sql: string, params?: unknown[]) => client.query(sql, params),
     async release() {
       await client.query('COMMIT')
       await client.end()

@@ -41,7 +41,11 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
       tags: ['comments'],
       operationId: 'listArticleComments',
       summary: 'Approved comments on an article',
-      description: 'Oldest first, with `parentId` for threading. Only approved comments; no e-mail or IP addresses.',
+      description:
+        'Oldest first, with `parentId` for threading. Only approved comments; no e-mail or IP addresses. A reply ' +
+        'is listed only while every comment above it in the thread is approved: a reply to a comment that was ' +
+        'later rejected (or held, or marked as spam) is hidden with it, so no `parentId` ever names a comment ' +
+        'that is not public.',
       params: SlugParams,
       querystring: Type.Object(PaginationQuery, { additionalProperties: false }),
       headers: IfNoneMatchHeaders,
@@ -63,7 +67,9 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
       summary: 'A comment, for its author or (once approved) anyone',
       description:
         'With the `X-Receipt-Token` from submitting it, the author sees the comment and its status while it is ' +
-        'still held. Without the token a comment that is not approved is 404, as if it did not exist.',
+        'still held (a comment marked as spam is shown to its author as `pending`, deliberately: spammers learn ' +
+        'nothing). Without the token a comment is 404, as if it did not exist, unless it is approved and its ' +
+        'article is published.',
       params: CommentIdParams,
       headers: ReceiptHeaders,
       response: { 200: withHeaders(Type.Ref('CommentReceipt'), { 'Cache-Control': Type.String() }, 'The comment'), ...problemResponses(400, 404, ...ALWAYS) },
