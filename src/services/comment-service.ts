@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, TooManyRequestsError } from '../errors/app-errors.js'
+import { clientKey } from '../http/client-address.js'
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
 import { classify, commentFingerprint, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
 
@@ -123,10 +124,12 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       const fingerprint = commentFingerprint(articleId, authorEmail, authorName, body)
       const verdict = classify({ name: authorName, email: authorEmail, body, honeypot: input.website }, settings)
       const receiptToken = randomBytes(32).toString('base64url')
+      // One IPv6 /64 is one client: rotating addresses inside it does not reset flood control.
+      const client = clientKey(meta.ipAddress)
 
       const comment = await prisma.$transaction(async (tx) => {
         // Serialise submissions per IP and per e-mail, so the flood check cannot be raced.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ip:${meta.ipAddress}`})), pg_advisory_xact_lock(hashtext(${`email:${authorEmail}`}))`
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ip:${client}`})), pg_advisory_xact_lock(hashtext(${`email:${authorEmail}`}))`
         if (input.parentId) {
           // FOR SHARE: a moderator cannot un-approve the parent between this check and the commit.
           const [parent] = await tx.$queryRaw<Array<{ articleId: string; status: CommentStatus }>>`
@@ -143,7 +146,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
         if (settings.floodSeconds > 0) {
           const since = new Date(Date.now() - settings.floodSeconds * 1000)
           const recent = await tx.comment.findFirst({
-            where: { createdAt: { gt: since }, OR: [{ ipAddress: meta.ipAddress }, { authorEmail }] },
+            where: { createdAt: { gt: since }, OR: [{ clientKey: client }, { authorEmail }] },
             orderBy: { createdAt: 'desc' },
             select: { createdAt: true },
           })
@@ -163,6 +166,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
             needsAttention: verdict.needsAttention,
             spamSignals: verdict.signals as unknown as Prisma.InputJsonValue,
             ipAddress: meta.ipAddress,
+            clientKey: client,
             userAgent: meta.userAgent?.slice(0, 500) ?? null,
             fingerprint,
             receiptTokenHash: new Uint8Array(sha256(receiptToken)),
@@ -326,6 +330,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
               authorName: 'Anonymous',
               authorEmail: null,
               ipAddress: null,
+              clientKey: null,
               userAgent: null,
               // The old fingerprint was derived from the address.
               fingerprint: sha256(`erased:${id}`).toString('hex'),

@@ -19,7 +19,9 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
         'Anonymous. Never published directly: the comment waits for a moderator. Keep the `receiptToken` to read ' +
         'your comment and its status later. Defences: a honeypot field (`website`), 409 for a repeat of the same ' +
         'comment, 429 with Retry-After when posting faster than one comment per 15 s (per IP or e-mail) or over the ' +
-        'per-IP rate limit, and link and word checks that hold a comment for attention or mark it as spam.',
+        'per-IP rate limit (an IPv6 client counts by its /64), and link and word checks that hold a comment for ' +
+        'attention or mark it as spam. The response is always `pending`, even for a comment stored as spam, so ' +
+        'spammers learn nothing; its receipt shows it as `pending` too.',
       params: SlugParams,
       body: CommentSubmitBody,
       response: {

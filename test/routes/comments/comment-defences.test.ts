@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
 import { freshIp, moderationView, submitComment } from '../../helpers/comments.js'
@@ -45,6 +46,15 @@ t.test('submission defences', async (t) => {
     t.equal((await submitComment(app, { payload: { authorEmail: 'FLOOD@example.org' } })).statusCode, 429, 'same e-mail from another IP')
   })
 
+  t.test('flood control counts an IPv6 client by its /64', async (t) => {
+    const prefix = `2001:db8:${randomBytes(2).toString('hex')}:1`
+    t.equal((await submitComment(app, { ip: `${prefix}::1` })).statusCode, 202)
+    const rotated = await submitComment(app, { ip: `${prefix}:ffff:ffff:ffff:fffe` })
+    t.equal(rotated.statusCode, 429, 'another address in the same /64 is the same client')
+    t.equal(rotated.json().code, 'comment_flood')
+    t.equal((await submitComment(app, { ip: `${prefix.slice(0, -1)}2::1` })).statusCode, 202, 'the next /64 is another client')
+  })
+
   t.test('links and word lists', async (t) => {
     const links = await submitComment(app, { payload: { body: 'See https://a.example and www.b.example now' } })
     const linked = await view(links.json().id)
@@ -83,6 +93,13 @@ t.test('the per-IP rate limit', async (t) => {
   t.equal(limited.json().code, 'rate_limited')
   t.ok(Number(limited.headers['retry-after']) > 0)
   t.equal((await submitComment(app, { ip: freshIp() })).statusCode, 202, 'other addresses are unaffected')
+
+  const prefix = `2001:db8:${randomBytes(2).toString('hex')}:7`
+  t.equal((await submitComment(app, { ip: `${prefix}::1` })).statusCode, 202)
+  t.equal((await submitComment(app, { ip: `${prefix}::2` })).statusCode, 202)
+  const rotated = await submitComment(app, { ip: `${prefix}:abcd::3` })
+  t.equal(rotated.statusCode, 429, 'rotating IPv6 addresses inside one /64 does not reset the limit')
+  t.equal(rotated.json().code, 'rate_limited')
 })
 
 t.test('with REDIS_URL, instances share the rate limit', async (t) => {

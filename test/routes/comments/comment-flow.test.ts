@@ -290,11 +290,11 @@ t.test('right to erasure', async (t) => {
   const erased = await app.inject({ method: 'POST', url: '/v1/moderation/erasures', headers: admin.headers, payload: { email: 'Erase.Me@example.org' } })
   t.equal(erased.statusCode, 200)
   t.equal(erased.json().erasedComments, 2)
-  const rows = await db.query('SELECT author_name, author_email, ip_address, user_agent, body FROM comments WHERE id = ANY($1::uuid[]) ORDER BY body', [ids])
+  const rows = await db.query('SELECT author_name, author_email, ip_address, client_key, user_agent, body FROM comments WHERE id = ANY($1::uuid[]) ORDER BY body', [ids])
   t.same(rows.rows, [
-    { author_name: 'Anonymous', author_email: null, ip_address: null, user_agent: null, body: 'First' },
-    { author_name: 'Anonymous', author_email: null, ip_address: null, user_agent: null, body: 'Second' },
-  ], 'name, e-mail, IP and user agent are gone; the bodies stay')
+    { author_name: 'Anonymous', author_email: null, ip_address: null, client_key: null, user_agent: null, body: 'First' },
+    { author_name: 'Anonymous', author_email: null, ip_address: null, client_key: null, user_agent: null, body: 'Second' },
+  ], 'name, e-mail, IP (and its flood-control key) and user agent are gone; the bodies stay')
   t.not((await db.one('SELECT author_email FROM comments WHERE id = $1', [keep])).author_email, null, 'other commenters are untouched')
   const record = await db.one('SELECT email_hash, comment_count, staff_member_id FROM erasures')
   t.equal(record.comment_count, 2)
