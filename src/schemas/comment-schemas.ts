@@ -28,7 +28,7 @@ export const CommentSubmitBody = Type.Object(
 export const CommentAcceptedSchema = Type.Object(
   {
     id: Uuid,
-    status: Type.Literal('pending'),
+    status: Type.Literal('pending', { description: 'Always pending, even when the checks marked the comment as spam' }),
     receiptToken: Type.String({ description: 'Send as X-Receipt-Token to GET /v1/comments/{id}: shown once, stored only as a hash' }),
     createdAt: Type.String({ format: 'date-time' }),
   },
@@ -54,7 +54,11 @@ export const CommentReceiptSchema = Type.Object(
     body: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
     articleSlug: Type.String({ examples: ['facial-acupuncture-six-points'] }),
-    status: Type.Unsafe<'pending' | 'approved' | 'rejected'>({ type: 'string', enum: ['pending', 'approved', 'rejected'] }),
+    status: Type.Unsafe<'pending' | 'approved' | 'rejected'>({
+      type: 'string',
+      enum: ['pending', 'approved', 'rejected'],
+      description: 'A comment stored as spam reads as `pending` here, deliberately: spammers learn nothing',
+    }),
   },
   { $id: 'CommentReceipt', title: 'CommentReceipt', description: 'A comment as its author (receipt token) or anyone (approved) sees it' },
 )
