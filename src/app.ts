@@ -30,6 +30,15 @@ export interface BuildAppOptions {
 // A client-supplied request id is kept only if it is short and plain, so it cannot forge log lines.
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/
 
+/**
+ * Fastify 5.12 ignores a numeric trustProxy (it cannot check who the nearest peer is), so a hop
+ * count becomes a function that trusts that many hops. Only safe when the service cannot be reached
+ * except through those proxies; the README says so.
+ */
+function trustProxyOption(trust: AppConfig['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
+}
+
 /** The one app factory: used by the server, the tests and the OpenAPI generator. */
 export async function buildApp(config: AppConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -40,7 +49,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     ajv: {
       // Reject unknown fields instead of silently dropping them.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },

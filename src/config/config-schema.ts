@@ -23,7 +23,13 @@ export const EnvSchema = Type.Object({
     pattern: '^(\\*|(https?://[^,\\s]+)(,https?://[^,\\s]+)*)?$',
     description: 'Comma-separated origins allowed by CORS, or * for any. Empty: no cross-origin access.',
   }),
-  TRUST_PROXY: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers' }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    maxLength: 2_000,
+    description:
+      'Which proxies to trust for X-Forwarded-*: false, true (any: the client can forge its address), a hop ' +
+      'count, or a comma-separated list of proxy IP addresses / CIDR ranges (or loopback, linklocal, uniquelocal)',
+  }),
   BODY_LIMIT_BYTES: PositiveInteger(65_536, 10_485_760, 'Largest accepted request body'),
   MIGRATE_ON_START: Type.Boolean({ default: false, description: 'Apply migrations on start (external DB)' }),
   SEED_ON_START: Type.Boolean({ default: false, description: 'Seed reference data on start (external DB)' }),

@@ -1,4 +1,5 @@
 import envSchema from 'env-schema'
+import ipaddr from 'ipaddr.js'
 import { EnvSchema, type Env, type LogLevel } from './config-schema.js'
 
 export interface Config {
@@ -9,7 +10,8 @@ export interface Config {
   port: number
   logLevel: LogLevel
   corsOrigins: string[] | '*'
-  trustProxy: boolean
+  /** Fastify's `trustProxy`: none, all, the nearest N hops, or these proxy addresses/ranges. */
+  trustProxy: boolean | number | string[]
   bodyLimitBytes: number
   migrateOnStart: boolean
   seedOnStart: boolean
@@ -70,14 +72,18 @@ function describe(issue: AjvIssue, env: Record<string, string | undefined>): str
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // Empty strings mean "unset", which is how shells and compose files usually spell it.
   const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+  const trustProxy = parseTrustProxy(given.TRUST_PROXY ?? 'false')
   let parsed: Env
   try {
     parsed = envSchema<Env>({ schema: EnvSchema, data: given, env: false, dotenv: false })
   } catch (error) {
     const issues = (error as { errors?: AjvIssue[] }).errors
     if (!issues) throw error
-      throw new ConfigError(dedupeByVariable(issues.map((issue) => describe(issue, given))))
+    const problems = issues.map((issue) => describe(issue, given))
+    if (typeof trustProxy === 'string') problems.push(trustProxy)
+    throw new ConfigError(dedupeByVariable(problems))
   }
+  if (typeof trustProxy === 'string') throw new ConfigError([trustProxy])
   const embedded = parsed.DATABASE_URL === undefined
   return {
     databaseUrl: parsed.DATABASE_URL,
@@ -86,7 +92,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
     corsOrigins: parseOrigins(parsed.CORS_ORIGINS),
-    trustProxy: parsed.TRUST_PROXY,
+    trustProxy,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     migrateOnStart: parsed.MIGRATE_ON_START,
     seedOnStart: parsed.SEED_ON_START,
@@ -107,6 +113,31 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       holdWords: wordList(parsed.COMMENT_HOLD_WORDS),
     },
   }
+}
+
+// proxy-addr's names for the private ranges.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+const isAddress = (value: string) => ipaddr.IPv4.isValidFourPartDecimal(value) || ipaddr.IPv6.isValid(value)
+const isRange = (value: string) => ipaddr.IPv4.isValidCIDRFourPartDecimal(value) || ipaddr.IPv6.isValidCIDR(value)
+
+/**
+ * TRUST_PROXY as Fastify takes it; a string is the problem to report. `true` trusts every hop, so
+ * the left-most (client-written) X-Forwarded-For becomes request.ip: a hop count or a list is safer.
+ */
+function parseTrustProxy(value: string): boolean | number | string[] | string {
+  const given = value.trim()
+  if (/^(true|false)$/i.test(given)) return given.toLowerCase() === 'true'
+  if (/^\d+$/.test(given)) {
+    const hops = Number(given)
+    return hops === 0 ? false : hops <= 100 ? hops : `TRUST_PROXY must be at most 100 hops (got ${JSON.stringify(given)})`
+  }
+  const entries = given.split(',').map((entry) => entry.trim())
+  const bad = entries.filter((entry) => !PROXY_RANGE_NAMES.has(entry) && !isAddress(entry) && !isRange(entry))
+  if (bad.length > 0 || entries.length === 0) {
+    const shown = bad.map((entry) => JSON.stringify(entry.length > 60 ? `${entry.slice(0, 60)}…` : entry)).join(', ')
+    return `TRUST_PROXY must be true, false, a hop count or a comma-separated list of IP addresses or CIDR ranges (not ${shown})`
+  }
+  return entries
 }
 
 function dedupeByVariable(problems: string[]): string[] {

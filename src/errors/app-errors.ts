@@ -57,8 +57,8 @@ export class ConflictError extends AppError {
 }
 
 export class PreconditionFailedError extends AppError {
-  constructor(detail = 'The resource has changed since you read it: fetch it again and retry.') {
-    super(412, 'precondition_failed', 'Precondition failed', detail)
+  constructor(detail = 'The resource has changed since you read it: fetch it again and retry.', errors?: FieldIssue[]) {
+    super(412, 'precondition_failed', 'Precondition failed', detail, {}, errors)
   }
 }
 

@@ -28,7 +28,7 @@ export const CommentSubmitBody = Type.Object(
 export const CommentAcceptedSchema = Type.Object(
   {
     id: Uuid,
-    status: Type.Literal('pending'),
+    status: Type.Literal('pending', { description: 'Always pending, even when the checks marked the comment as spam' }),
     receiptToken: Type.String({ description: 'Send as X-Receipt-Token to GET /v1/comments/{id}: shown once, stored only as a hash' }),
     createdAt: Type.String({ format: 'date-time' }),
   },
@@ -38,7 +38,7 @@ export const CommentAcceptedSchema = Type.Object(
 export const PublicCommentSchema = Type.Object(
   {
     id: Uuid,
-    parentId: Type.Union([Uuid, Type.Null()], { description: 'The comment this replies to' }),
+    parentId: Type.Union([Uuid, Type.Null()], { description: 'The comment this replies to; always a public comment (replies to hidden comments are hidden too)' }),
     authorName: Type.String({ examples: ['A reader'] }),
     body: Type.String({ examples: ['I have Bell palsy I would like to know if this will help me'] }),
     createdAt: Type.String({ format: 'date-time', examples: ['2022-08-17T12:00:00.000Z'] }),
@@ -54,7 +54,11 @@ export const CommentReceiptSchema = Type.Object(
     body: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
     articleSlug: Type.String({ examples: ['facial-acupuncture-six-points'] }),
-    status: Type.Unsafe<'pending' | 'approved' | 'rejected'>({ type: 'string', enum: ['pending', 'approved', 'rejected'] }),
+    status: Type.Unsafe<'pending' | 'approved' | 'rejected'>({
+      type: 'string',
+      enum: ['pending', 'approved', 'rejected'],
+      description: 'A comment stored as spam reads as `pending` here, deliberately: spammers learn nothing',
+    }),
   },
   { $id: 'CommentReceipt', title: 'CommentReceipt', description: 'A comment as its author (receipt token) or anyone (approved) sees it' },
 )
@@ -62,6 +66,12 @@ export const CommentReceiptSchema = Type.Object(
 export const ModerationEventSchema = Type.Object(
   {
     id: Uuid,
+    kind: Type.Unsafe<'submission' | 'decision' | 'erasure'>({
+      type: 'string',
+      enum: ['submission', 'decision', 'erasure'],
+      description: '`submission`: the comment arrived; `decision`: a moderator set its status; `erasure`: the commenter\'s personal data was erased (the status stays)',
+    }),
+    erasureId: Type.Union([Uuid, Type.Null()], { description: 'For an erasure: the id of the erasure record' }),
     fromStatus: Type.Union([statusEnum(), Type.Null()], { description: 'Null for the submission itself' }),
     toStatus: statusEnum(),
     reason: Type.Union([Type.String(), Type.Null()]),
@@ -101,11 +111,25 @@ export const CommentPatchBody = Type.Object(
   { additionalProperties: false },
 )
 
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+
 export const BulkModerationBody = Type.Object(
   {
     ids: Type.Array(Uuid, { minItems: 1, maxItems: 100, description: 'Up to 100 comment ids' }),
     status: statusEnum(),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    etags: Type.Optional(
+      Type.Record(Type.String({ pattern: UUID_PATTERN }), Type.String({ minLength: 1, maxLength: 200 }), {
+        additionalProperties: false,
+        maxProperties: 100,
+        description:
+          'Optional: for any of the ids, the ETag (`etag`) you last read, keyed by id. If one of them is no longer ' +
+          'current (another moderator decided in between), the whole request is refused with 412 and nothing ' +
+          'changes; `errors` names each stale id. Every key must also be in `ids`. Ids without an ETag are set ' +
+          'whatever their version.',
+        examples: [{ '0f8fad5b-d9cb-469f-a165-70867728950e': '"c1-0f8fad5b-d9cb-469f-a165-70867728950e"' }],
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -120,6 +144,7 @@ export const BulkModerationResultSchema = Type.Object(
         fromStatus: Type.Ref('CommentStatus'),
         toStatus: Type.Ref('CommentStatus'),
         version: Type.Integer(),
+        etag: Type.String({ description: 'The comment\'s ETag after this request' }),
       }),
     ),
   },

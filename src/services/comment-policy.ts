@@ -1,4 +1,5 @@
 // Pure checks applied to a submission before it is stored: normalisation and spam signals.
+import { createHash } from 'node:crypto'
 
 export interface SpamSignal {
   signal: 'honeypot' | 'links' | 'spam_word' | 'hold_word'
@@ -41,6 +42,15 @@ export function normaliseName(name: string): string {
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
+}
+
+/**
+ * What makes two submissions "the same comment": article, author and body. The author is matched
+ * case- and space-insensitively ("Sam" and " SAM " are one author), the body as normalised.
+ */
+export function commentFingerprint(articleId: string, email: string, name: string, body: string): string {
+  const author = normaliseName(name).toLowerCase()
+  return createHash('sha256').update(`${articleId}\u0000${normaliseEmail(email)}\u0000${author}\u0000${normaliseBody(body)}`).digest('hex')
 }
 
 const LINK = /\bhttps?:\/\/|\bwww\.[a-z0-9-]+\./gi

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, TooManyRequestsError } from '../errors/app-errors.js'
+import { clientKey } from '../http/client-address.js'
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
-import { classify, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
+import { classify, commentFingerprint, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
 
 export interface SubmitInput {
   authorName: string
@@ -49,6 +50,8 @@ export function presentReceiptView(comment: CommentRow) {
 export function presentEvent(event: EventRow) {
   return {
     id: event.id,
+    kind: event.erasureId ? ('erasure' as const) : event.fromStatus === null ? ('submission' as const) : ('decision' as const),
+    erasureId: event.erasureId,
     fromStatus: event.fromStatus,
     toStatus: event.toStatus,
     reason: event.reason,
@@ -73,6 +76,18 @@ export function presentModerationComment(comment: CommentRow & { events: EventRo
     history: comment.events.map(presentEvent),
   }
 }
+
+/**
+ * True when a comment up the reply chain from `parentId` is not approved. A reply is public only
+ * while everything it answers is: otherwise its `parentId` would reveal a hidden comment's id.
+ */
+const hiddenAncestor = (parentId: Prisma.Sql) => Prisma.sql`EXISTS (
+  WITH RECURSIVE ancestors AS (
+    SELECT p.id, p.parent_id, p.status FROM comments p WHERE p.id = ${parentId}
+    UNION ALL
+    SELECT p.id, p.parent_id, p.status FROM comments p JOIN ancestors a ON p.id = a.parent_id
+  )
+  SELECT 1 FROM ancestors WHERE status <> 'approved')`
 
 const MODERATION_INCLUDE = {
   article: { select: { slug: true } },
@@ -106,28 +121,32 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       if (!authorName || !body) {
         throw new BadRequestError('Name and comment must not be blank.', [{ in: 'body', pointer: authorName ? '/body' : '/authorName', message: 'is blank' }])
       }
-      if (input.parentId) {
-        const parent = await prisma.comment.findUnique({ where: { id: input.parentId }, select: { articleId: true, status: true } })
-        if (!parent || parent.articleId !== articleId || parent.status !== 'approved') {
-          throw new BadRequestError('A reply must answer an approved comment on the same article.', [
-            { in: 'body', pointer: '/parentId', message: 'is not an approved comment of this article' },
-          ], 'invalid_parent')
-        }
-      }
-      const fingerprint = sha256(`${articleId}\u0000${authorEmail}\u0000${authorName}\u0000${body}`).toString('hex')
+      const fingerprint = commentFingerprint(articleId, authorEmail, authorName, body)
       const verdict = classify({ name: authorName, email: authorEmail, body, honeypot: input.website }, settings)
       const receiptToken = randomBytes(32).toString('base64url')
+      // One IPv6 /64 is one client: rotating addresses inside it does not reset flood control.
+      const client = clientKey(meta.ipAddress)
 
       const comment = await prisma.$transaction(async (tx) => {
         // Serialise submissions per IP and per e-mail, so the flood check cannot be raced.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ip:${meta.ipAddress}`})), pg_advisory_xact_lock(hashtext(${`email:${authorEmail}`}))`
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ip:${client}`})), pg_advisory_xact_lock(hashtext(${`email:${authorEmail}`}))`
+        if (input.parentId) {
+          // FOR SHARE: a moderator cannot un-approve the parent between this check and the commit.
+          const [parent] = await tx.$queryRaw<Array<{ articleId: string; status: CommentStatus }>>`
+            SELECT article_id::text AS "articleId", status::text AS status FROM comments WHERE id = ${input.parentId}::uuid FOR SHARE`
+          if (!parent || parent.articleId !== articleId || parent.status !== 'approved') {
+            throw new BadRequestError('A reply must answer an approved comment on the same article.', [
+              { in: 'body', pointer: '/parentId', message: 'is not an approved comment of this article' },
+            ], 'invalid_parent')
+          }
+        }
         if (await tx.comment.findUnique({ where: { fingerprint }, select: { id: true } })) {
           throw new ConflictError('You have already posted this comment on this article.', 'duplicate_comment')
         }
         if (settings.floodSeconds > 0) {
           const since = new Date(Date.now() - settings.floodSeconds * 1000)
           const recent = await tx.comment.findFirst({
-            where: { createdAt: { gt: since }, OR: [{ ipAddress: meta.ipAddress }, { authorEmail }] },
+            where: { createdAt: { gt: since }, OR: [{ clientKey: client }, { authorEmail }] },
             orderBy: { createdAt: 'desc' },
             select: { createdAt: true },
           })
@@ -147,6 +166,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
             needsAttention: verdict.needsAttention,
             spamSignals: verdict.signals as unknown as Prisma.InputJsonValue,
             ipAddress: meta.ipAddress,
+            clientKey: client,
             userAgent: meta.userAgent?.slice(0, 500) ?? null,
             fingerprint,
             receiptTokenHash: new Uint8Array(sha256(receiptToken)),
@@ -168,26 +188,31 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
      * moderators otherwise. To anyone else it does not exist.
      */
     async readWithReceipt(id: string, receiptToken: string | undefined) {
-      const comment = await prisma.comment.findUnique({ where: { id }, include: { article: { select: { slug: true } } } })
+      const comment = await prisma.comment.findUnique({ where: { id }, include: { article: { select: { slug: true, status: true } } } })
       const presented = receiptToken ? new Uint8Array(sha256(receiptToken)) : undefined
       const ownsIt = comment && presented && comment.receiptTokenHash.length === presented.length && timingSafeEqual(comment.receiptTokenHash, presented)
-      if (!comment || (!ownsIt && comment.status !== 'approved')) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
+      // Public only while both the comment and its article are: an unpublished article takes its comments with it.
+      const isPublic = async () => {
+        if (comment?.status !== 'approved' || comment.article.status !== 'published') return false
+        if (!comment.parentId) return true
+        const [row] = await prisma.$queryRaw<[{ hidden: boolean }]>`SELECT ${hiddenAncestor(Prisma.sql`${comment.parentId}::uuid`)} AS hidden`
+        return !row.hidden
+      }
+      if (!comment || (!ownsIt && !(await isPublic()))) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
       return presentReceiptView(comment)
     },
 
     async listPublic(slug: string, limit: number, cursor?: string) {
       const articleId = await publishedArticleId(slug)
       const after = decodeCursor(cursor, isKeyset)
-      const rows = await prisma.comment.findMany({
-        where: {
-          articleId,
-          status: 'approved',
-          ...(after ? { OR: [{ createdAt: { gt: new Date(after.t) } }, { createdAt: new Date(after.t), id: { gt: after.id } }] } : {}),
-        },
-        select: { id: true, parentId: true, authorName: true, body: true, createdAt: true },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        take: limit + 1,
-      })
+      const rows = await prisma.$queryRaw<Array<{ id: string; parentId: string | null; authorName: string; body: string; createdAt: Date }>>`
+        SELECT c.id::text AS "id", c.parent_id::text AS "parentId", c.author_name AS "authorName", c.body, c.created_at AS "createdAt"
+          FROM comments c
+         WHERE c.article_id = ${articleId}::uuid AND c.status = 'approved'
+           ${after ? Prisma.sql`AND (c.created_at, c.id) > (${new Date(after.t)}::timestamptz, ${after.id}::uuid)` : Prisma.empty}
+           AND (c.parent_id IS NULL OR NOT ${hiddenAncestor(Prisma.raw('c.parent_id'))})
+         ORDER BY c.created_at, c.id
+         LIMIT ${limit + 1}`
       return toPage(rows, limit, presentPublicComment, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
     },
 
@@ -228,8 +253,9 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
     async setStatus(id: string, ifMatch: string, status: CommentStatus, reason: string | undefined, staffMemberId: string) {
       return prisma.$transaction(async (tx) => {
         const current = await loadForModeration(id, tx)
+        // `*` is refused by the route; here it simply never matches, so no version check is skipped.
         const tags = ifMatch.split(',').map((tag) => tag.trim())
-        if (!tags.includes('*') && !tags.includes(commentEtag(current))) throw new PreconditionFailedError()
+        if (!tags.includes(commentEtag(current))) throw new PreconditionFailedError()
         if (current.status === status) return { comment: presentModerationComment(current), changed: false }
         const { count } = await tx.comment.updateMany({
           where: { id, version: current.version },
@@ -241,9 +267,18 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       })
     },
 
-    /** Up to 100 comments in one transaction: all change, or (if any id is unknown) none does. */
-    async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string) {
-      const unique = [...new Set(ids)]
+    /**
+     * Up to 100 comments in one transaction: all change, or none does (an unknown id, a stale
+     * ETag). The rows are locked first, so the versions checked are the versions overwritten.
+     */
+    async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string, etags: Record<string, string> = {}) {
+      const unique = [...new Set(ids.map((id) => id.toLowerCase()))]
+      const expected = new Map(Object.entries(etags).map(([id, etag]) => [id.toLowerCase(), etag.trim()]))
+      const strays = [...expected.keys()].filter((id) => !unique.includes(id))
+      if (strays.length > 0) {
+        throw new BadRequestError('Every id in `etags` must also be in `ids`.',
+          strays.map((id) => ({ in: 'body', pointer: `/etags/${id}`, message: 'is not one of ids' })))
+      }
       return prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number }>>`
           SELECT id::text, status::text AS status, version FROM comments WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`
@@ -252,42 +287,60 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
         if (missing.length > 0) {
           throw new NotFoundError(`No comment has the id(s) ${missing.join(', ')}; nothing was changed.`, 'comment_not_found')
         }
+        const stale = [...expected].filter(([id, etag]) => etag !== commentEtag(found.get(id)!))
+        if (stale.length > 0) {
+          throw new PreconditionFailedError(
+            `${stale.length} comment(s) changed since you read them (${stale.map(([id]) => id).join(', ')}); nothing was changed.`,
+            stale.map(([id]) => ({ in: 'body', pointer: `/etags/${id}`, message: `is stale: the current ETag is ${commentEtag(found.get(id)!)}` })),
+          )
+        }
         const results = []
         for (const id of unique) {
           const row = found.get(id)!
           if (row.status === status) {
-            results.push({ id, outcome: 'unchanged' as const, fromStatus: row.status, toStatus: status, version: row.version })
+            results.push({ id, outcome: 'unchanged' as const, fromStatus: row.status, toStatus: status, version: row.version, etag: commentEtag(row) })
             continue
           }
           await tx.comment.update({ where: { id }, data: { status, version: { increment: 1 } } })
           await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null } })
-          results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version: row.version + 1 })
+          const version = row.version + 1
+          results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version, etag: commentEtag({ id, version }) })
         }
         return { status, results }
       })
     },
 
-    /** Right to erasure: anonymise everything that identifies the commenter; bodies stay. */
+    /**
+     * Right to erasure: anonymise everything that identifies the commenter; bodies stay. Each
+     * affected comment's history records the erasure (its status is unchanged).
+     */
     async erase(email: string, staffMemberId: string) {
       const address = normaliseEmail(email)
       const emailHash = sha256(address).toString('hex')
       return prisma.$transaction(async (tx) => {
-        const comments = await tx.comment.findMany({ where: { authorEmail: address }, select: { id: true } })
-        for (const { id } of comments) {
+        // The lock submit takes for this address: a submission racing the erasure is either
+        // committed before it (and erased) or starts after it, never half-seen.
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`email:${address}`}))`
+        const comments = await tx.comment.findMany({ where: { authorEmail: address }, select: { id: true, status: true }, orderBy: { id: 'asc' } })
+        const erasure = await tx.erasure.create({ data: { emailHash, staffMemberId, commentCount: comments.length } })
+        for (const { id, status } of comments) {
           await tx.comment.update({
             where: { id },
             data: {
               authorName: 'Anonymous',
               authorEmail: null,
               ipAddress: null,
+              clientKey: null,
               userAgent: null,
               // The old fingerprint was derived from the address.
               fingerprint: sha256(`erased:${id}`).toString('hex'),
               version: { increment: 1 },
             },
           })
+          await tx.moderationEvent.create({
+            data: { commentId: id, staffMemberId, fromStatus: status, toStatus: status, reason: 'Personal data erased at the commenter\'s request', erasureId: erasure.id },
+          })
         }
-        const erasure = await tx.erasure.create({ data: { emailHash, staffMemberId, commentCount: comments.length } })
         return { id: erasure.id, erasedComments: comments.length, createdAt: erasure.createdAt.toISOString() }
       })
     },

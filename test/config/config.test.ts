@@ -34,6 +34,23 @@ t.test('parses and coerces every kind of value', async (t) => {
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty value means unset')
 })
 
+t.test('TRUST_PROXY: false, true, a hop count, or proxy addresses and ranges', async (t) => {
+  t.equal(loadConfig({}).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: 'TRUE' }).trustProxy, true)
+  t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+  t.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false, 'zero hops is no proxy')
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,2001:db8::/32,::1,loopback' }).trustProxy,
+    ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32', '::1', 'loopback'])
+  for (const bad of ['yes', '10.0.0.0/33', '300.1.1.1', '10.0.0.1,,10.0.0.2', 'proxy.internal', '101', '-1', '1.5', '0x7f.1']) {
+    const error = t.throws(() => loadConfig({ TRUST_PROXY: bad }), `rejects ${JSON.stringify(bad)}`) as ConfigError
+    t.type(error, ConfigError)
+    t.match(error.message, /TRUST_PROXY must be/)
+  }
+  const both = t.throws(() => loadConfig({ TRUST_PROXY: 'yes', PORT: 'x' })) as ConfigError
+  t.equal(both.problems.length, 2, 'reported together with the other bad variables')
+})
+
 t.test('a bad value is named with what is wrong, and secrets are not echoed', async (t) => {
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'abc' }, /PORT must be integer \(got "abc"\)/],

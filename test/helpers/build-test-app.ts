@@ -34,7 +34,10 @@ export async function buildTestApp(
   const target = new URL(db.url)
   const proxy = options.throughProxy ? await startTcpProxy(target.hostname, Number(target.port || 5432)) : undefined
   const databaseUrl = proxy ? proxy.wrap(db.url) : db.url
-  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }), databaseUrl }
+  // On PostgreSQL the app gets the server's defaults (a pool of 10, so requests really run
+  // concurrently); PGlite is one session and keeps the embedded default of one connection.
+  const kindEnv = db.kind === 'external' ? { DATABASE_URL: databaseUrl } : {}
+  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', ...kindEnv, ...env }), databaseUrl }
   const app = await buildApp(config, { loggerInstance: options.logger ?? pino({ level: 'silent' }) })
   options.beforeReady?.(app)
   await app.ready()

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import pg from 'pg'
 import type { FastifyInstance } from 'fastify'
 
 export const SEED_SLUG = 'facial-acupuncture-six-points'
@@ -39,4 +40,39 @@ export async function moderate(app: FastifyInstance, id: string, status: string,
     headers: { ...headers, 'if-match': etag },
     payload: { status, ...(reason ? { reason } : {}) },
   })
+}
+
+/**
+ * Holds a row lock from a connection of the test's own (PostgreSQL only), so that concurrent
+ * requests that read the row and then update it all queue up at the same point. Once `waiters`
+ * sessions are blocked on it, `release()` lets them go at once: a race on demand.
+ */
+export async function holdRowLock(databaseUrl: string, table: string, id: string) {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  await client.query('BEGIN')
+  await client.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [id])
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+  const holder = rows[0]!.pid
+  return {
+    async waitForWaiters(waiters: number, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        // Activity statistics are a snapshot per transaction: clear it to see the present.
+        await client.query('SELECT pg_stat_clear_snapshot()')
+        const blocked = await client.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> $1 AND cardinality(pg_blocking_pids(pid)) > 0`, [holder])
+        if (blocked.rows[0]!.n >= waiters) return
+        if (Date.now() > deadline) throw new Error(`only ${blocked.rows[0]!.n} of ${waiters} sessions reached the lock`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
+    /** Runs SQL inside the lock holder's transaction (e.g. the change a moderator is making). */
+    query: (sql: string, params?: unknown[]) => client.query(sql, params),
+    async release() {
+      await client.query('COMMIT')
+      await client.end()
+    },
+  }
 }

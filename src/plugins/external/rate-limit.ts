@@ -4,9 +4,10 @@ import { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import type { AppConfig } from '../../config/config.js'
 import { TooManyRequestsError } from '../../errors/app-errors.js'
+import { clientKey } from '../../http/client-address.js'
 
 /**
- * Per-IP limits, declared on the routes that need them. With REDIS_URL the counters live in Redis,
+ * Per-client limits (an IPv4 address, an IPv6 /64), declared on the routes that need them. With REDIS_URL the counters live in Redis,
  * so several instances share them; without it, in memory.
  */
 export default fp(
@@ -19,6 +20,8 @@ export default fp(
       global: false,
       ...(redis ? { redis, nameSpace: 'acupoint-api:rate-limit:' } : {}),
       skipOnError: true,
+      // An IPv6 client counts by its /64, or it could rotate through 2^64 addresses to reset the limit.
+      keyGenerator: (request) => clientKey(request.ip),
       errorResponseBuilder: (_request, context) =>
         new TooManyRequestsError(`Too many requests: at most ${context.max} per ${context.after}. Retry later.`, Math.ceil(context.ttl / 1000), 'rate_limited'),
     })

@@ -19,7 +19,9 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
         'Anonymous. Never published directly: the comment waits for a moderator. Keep the `receiptToken` to read ' +
         'your comment and its status later. Defences: a honeypot field (`website`), 409 for a repeat of the same ' +
         'comment, 429 with Retry-After when posting faster than one comment per 15 s (per IP or e-mail) or over the ' +
-        'per-IP rate limit, and link and word checks that hold a comment for attention or mark it as spam.',
+        'per-IP rate limit (an IPv6 client counts by its /64), and link and word checks that hold a comment for ' +
+        'attention or mark it as spam. The response is always `pending`, even for a comment stored as spam, so ' +
+        'spammers learn nothing; its receipt shows it as `pending` too.',
       params: SlugParams,
       body: CommentSubmitBody,
       response: {
@@ -41,7 +43,11 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
       tags: ['comments'],
       operationId: 'listArticleComments',
       summary: 'Approved comments on an article',
-      description: 'Oldest first, with `parentId` for threading. Only approved comments; no e-mail or IP addresses.',
+      description:
+        'Oldest first, with `parentId` for threading. Only approved comments; no e-mail or IP addresses. A reply ' +
+        'is listed only while every comment above it in the thread is approved: a reply to a comment that was ' +
+        'later rejected (or held, or marked as spam) is hidden with it, so no `parentId` ever names a comment ' +
+        'that is not public.',
       params: SlugParams,
       querystring: Type.Object(PaginationQuery, { additionalProperties: false }),
       headers: IfNoneMatchHeaders,
@@ -63,7 +69,9 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
       summary: 'A comment, for its author or (once approved) anyone',
       description:
         'With the `X-Receipt-Token` from submitting it, the author sees the comment and its status while it is ' +
-        'still held. Without the token a comment that is not approved is 404, as if it did not exist.',
+        'still held (a comment marked as spam is shown to its author as `pending`, deliberately: spammers learn ' +
+        'nothing). Without the token a comment is 404, as if it did not exist, unless it is approved and its ' +
+        'article is published.',
       params: CommentIdParams,
       headers: ReceiptHeaders,
       response: { 200: withHeaders(Type.Ref('CommentReceipt'), { 'Cache-Control': Type.String() }, 'The comment'), ...problemResponses(400, 404, ...ALWAYS) },
@@ -80,7 +88,8 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
       operationId: 'moderateComment',
       summary: 'Approve, reject, mark as spam or hold a comment',
       description:
-        'Roles: moderator, admin. Send `If-Match` with the comment\'s ETag (`etag` in the queue): 428 without it, ' +
+        'Roles: moderator, admin. Send `If-Match` with the comment\'s ETag (`etag` in the queue): 428 without it ' +
+        '(or with `If-Match: *`, which would skip the version check), ' +
         '412 if another moderator decided first. Setting the status the comment already has is a 200 no-op. ' +
         'Every change is recorded in the comment\'s history.',
       security: STAFF_SECURITY,
@@ -95,6 +104,10 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
   }, async (request, reply) => {
     const ifMatch = request.headers['if-match']
     if (!ifMatch) throw new PreconditionRequiredError()
+    // `*` would match any version: it proves nothing about what the moderator saw.
+    if (ifMatch.split(',').some((tag) => tag.trim() === '*')) {
+      throw new PreconditionRequiredError('If-Match: * is not accepted here: send the comment\'s ETag, so a decision made on an old view is refused.')
+    }
     const { comment } = await app.comments.setStatus(request.params.id, ifMatch, request.body.status, request.body.reason, request.staff!.id)
     reply.header('etag', comment.etag).header('cache-control', 'no-store')
     return comment

@@ -71,13 +71,18 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'moderateCommentsInBulk',
       summary: 'Set the status of up to 100 comments at once',
       description:
-        'Roles: moderator, admin. Atomic: if any id is unknown nothing changes (404 naming them). The result gives ' +
-        'each id\'s outcome (`updated` or `unchanged`); each change is recorded in that comment\'s history.',
+        'Roles: moderator, admin. Atomic: either every id gets the status or nothing changes. Nothing changes if ' +
+        'any id is unknown (404 naming them) or if any ETag given in `etags` is stale, i.e. another moderator ' +
+        'decided on that comment after you read it (412; `errors` has one entry per stale id, pointing at ' +
+        '`/etags/{id}`). Send `etags` for the comments you decided on from a view, so you never overwrite ' +
+        'someone else\'s decision. The result gives each id\'s outcome (`updated` or `unchanged`) and new ETag; ' +
+        'each change is recorded in that comment\'s history.',
       security: STAFF_SECURITY,
       body: BulkModerationBody,
-      response: { 200: Type.Ref('BulkModerationResult'), ...problemResponses(400, ...STAFF_ONLY, 404, 413, 415, ...ALWAYS) },
+      response: { 200: Type.Ref('BulkModerationResult'), ...problemResponses(400, ...STAFF_ONLY, 404, 412, 413, 415, ...ALWAYS) },
     },
-  }, async (request) => app.comments.bulkSetStatus(request.body.ids, request.body.status, request.body.reason, request.staff!.id))
+  }, async (request) =>
+    app.comments.bulkSetStatus(request.body.ids, request.body.status, request.body.reason, request.staff!.id, request.body.etags))
 
   app.post('/moderation/erasures', {
     onRequest: app.requireRole('admin'),
@@ -87,7 +92,10 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Erase a commenter\'s personal data',
       description:
         'Role: admin. Anonymises name, e-mail, IP address and user agent on every comment with this e-mail address; ' +
-        'the comments\' text stays. The erasure is recorded (with a hash of the address, not the address).',
+        'the comments\' text stays. The erasure is recorded (with an unsalted SHA-256 of the normalised address, ' +
+        'not the address: enough to show that a request for a given address was carried out, though anyone who ' +
+        'already knows an address can test it against the hash), and each affected comment\'s history gets an ' +
+        '`erasure` entry. Submissions with the address are serialised with the erasure, so none slips past it.',
       security: STAFF_SECURITY,
       body: ErasureBody,
       response: { 200: Type.Ref('ErasureResult'), ...problemResponses(400, ...STAFF_ONLY, 413, 415, ...ALWAYS) },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
 import { freshIp, moderationView, submitComment } from '../../helpers/comments.js'
@@ -28,6 +29,8 @@ t.test('submission defences', async (t) => {
     const again = await submitComment(app, { payload: { ...payload, body: '  Same words  ' } })
     t.equal(again.statusCode, 409, 'same article, author and (normalised) body')
     t.equal(again.json().code, 'duplicate_comment')
+    const sameAuthor = await submitComment(app, { payload: { authorName: '  SAM ', authorEmail: 'Sam@Example.ORG', body: 'Same words' } })
+    t.equal(sameAuthor.statusCode, 409, 'the author is the same whatever the case and spacing of name and e-mail')
     t.equal((await db.one("SELECT count(*)::int AS n FROM comments WHERE body = 'Same words'")).n, 1)
   })
 
@@ -41,6 +44,15 @@ t.test('submission defences', async (t) => {
     t.ok(retryAfter >= 1 && retryAfter <= 15, `Retry-After is ${retryAfter}`)
     t.equal((await submitComment(app, { payload: { authorEmail: 'flood@example.org' } })).statusCode, 202)
     t.equal((await submitComment(app, { payload: { authorEmail: 'FLOOD@example.org' } })).statusCode, 429, 'same e-mail from another IP')
+  })
+
+  t.test('flood control counts an IPv6 client by its /64', async (t) => {
+    const prefix = `2001:db8:${randomBytes(2).toString('hex')}:1`
+    t.equal((await submitComment(app, { ip: `${prefix}::1` })).statusCode, 202)
+    const rotated = await submitComment(app, { ip: `${prefix}:ffff:ffff:ffff:fffe` })
+    t.equal(rotated.statusCode, 429, 'another address in the same /64 is the same client')
+    t.equal(rotated.json().code, 'comment_flood')
+    t.equal((await submitComment(app, { ip: `${prefix.slice(0, -1)}2::1` })).statusCode, 202, 'the next /64 is another client')
   })
 
   t.test('links and word lists', async (t) => {
@@ -61,6 +73,16 @@ t.test('submission defences', async (t) => {
   })
 })
 
+t.test('duplicates: only the same article, author and body', async (t) => {
+  const { app } = await buildTestApp(t, { COMMENT_FLOOD_SECONDS: '0' })
+  const payload = { authorName: 'Kim  Lee', authorEmail: 'kim@example.org', body: 'Same words' }
+  t.equal((await submitComment(app, { payload })).statusCode, 202)
+  t.equal((await submitComment(app, { payload: { ...payload, authorName: 'kim lee' } })).statusCode, 409, 'name case and spacing do not matter')
+  t.equal((await submitComment(app, { payload: { ...payload, body: 'same words' } })).statusCode, 202, 'a body that differs in case is another comment')
+  t.equal((await submitComment(app, { payload: { ...payload, authorName: 'Kim Leeds' } })).statusCode, 202, 'another name is another author')
+  t.equal((await submitComment(app, { payload: { ...payload, authorEmail: 'kim@example.net' } })).statusCode, 202, 'another e-mail is another author')
+})
+
 t.test('the per-IP rate limit', async (t) => {
   const { app } = await buildTestApp(t, { COMMENT_RATE_LIMIT_PER_MINUTE: '2', COMMENT_FLOOD_SECONDS: '0' })
   const ip = freshIp()
@@ -71,6 +93,13 @@ t.test('the per-IP rate limit', async (t) => {
   t.equal(limited.json().code, 'rate_limited')
   t.ok(Number(limited.headers['retry-after']) > 0)
   t.equal((await submitComment(app, { ip: freshIp() })).statusCode, 202, 'other addresses are unaffected')
+
+  const prefix = `2001:db8:${randomBytes(2).toString('hex')}:7`
+  t.equal((await submitComment(app, { ip: `${prefix}::1` })).statusCode, 202)
+  t.equal((await submitComment(app, { ip: `${prefix}::2` })).statusCode, 202)
+  const rotated = await submitComment(app, { ip: `${prefix}:abcd::3` })
+  t.equal(rotated.statusCode, 429, 'rotating IPv6 addresses inside one /64 does not reset the limit')
+  t.equal(rotated.json().code, 'rate_limited')
 })
 
 t.test('with REDIS_URL, instances share the rate limit', async (t) => {
