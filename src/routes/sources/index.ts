@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { sendRepresentation } from '../../http/conditional-requests.js'
 import {
-  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders,
+  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER,
 } from '../../schemas/common-schemas.js'
 import { SourceCreateBody, SourcePatchBody } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
@@ -48,7 +48,7 @@ const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: STAFF_SECURITY,
       body: SourceCreateBody,
       response: {
-        201: withHeaders(Type.Ref('Source'), { ...ETAG_HEADER, Location: Type.String() }, 'Created'),
+        201: withHeaders(Type.Ref('Source'), { ...ETAG_HEADER, ...LOCATION_HEADER }, 'Created'),
         ...problemResponses(400, ...STAFF_ONLY, 413, 415, ...ALWAYS),
       },
     },
