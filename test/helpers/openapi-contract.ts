@@ -208,6 +208,12 @@ export class OpenApiContract {
     return violations
   }
 
+  /** Validates a value against the schema at a JSON Pointer into the document (`#/components/schemas/Problem`). */
+  validateAt(pointer: string, value: unknown): string[] {
+    const validate = this.validator(pointer)
+    return validate(value) ? [] : (validate.errors ?? []).map((issue) => `${issue.instancePath || '/'} ${issue.message}`)
+  }
+
   private validator(pointer: string): ValidateFunction {
     let validate = this.validators.get(pointer)
     if (!validate) {

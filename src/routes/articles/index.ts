@@ -17,6 +17,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['articles'],
       operationId: 'listArticles',
       summary: 'Published articles, newest first',
+      description: 'Drafts are never listed. Each entry names the article\'s points in order and counts its approved comments. Keyset pagination: follow `nextCursor` or the `Link` header.',
       querystring: Type.Object(PaginationQuery, { additionalProperties: false }),
       headers: IfNoneMatchHeaders,
       response: {

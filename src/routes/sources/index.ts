@@ -15,6 +15,7 @@ const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['sources'],
       operationId: 'listSources',
       summary: 'List sources',
+      description: 'The standards, articles and books that facts and claims come from, in a stable order. Keyset pagination: follow `nextCursor` or the `Link` header.',
       querystring: Type.Object(PaginationQuery, { additionalProperties: false }),
       headers: IfNoneMatchHeaders,
       response: {
@@ -32,6 +33,7 @@ const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['sources'],
       operationId: 'getSource',
       summary: 'One source',
+      description: 'A standard, article or book, with its author, publisher, URL and date as far as they are known.',
       params: UuidParams,
       headers: IfNoneMatchHeaders,
       response: { 200: withHeaders(Type.Ref('Source'), CACHE_HEADERS, 'The source'), 304: NotModified, ...problemResponses(400, 404, ...ALWAYS) },
