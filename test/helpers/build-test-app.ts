@@ -29,7 +29,11 @@ export interface TestAppOptions extends TestDatabaseOptions {
  * the request. Routes a test adds itself (in `beforeReady`) are fixtures, not API: only their errors
  * are checked (every error must be a problem).
  */
-function checkEveryResponse(t: Test, app: FastifyInstance, fixtures: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>) {
+export function checkEveryResponse(
+  app: FastifyInstance,
+  report: (message: string, extra: Record<string, unknown>) => void,
+  fixtures: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> = FindMyWay(),
+) {
   const original = app.inject
   const inject = original.bind(app) as (options: InjectOptions | string) => Promise<LightMyRequestResponse>
   const check = (response: LightMyRequestResponse) => {
@@ -38,7 +42,7 @@ function checkEveryResponse(t: Test, app: FastifyInstance, fixtures: FindMyWay.I
     if (isFixture && response.statusCode < 400) return response
     const violations = checkResponse({ method, path: url, statusCode: response.statusCode, headers: response.headers, body: response.rawPayload })
     if (violations.length > 0) {
-      t.fail(`the response breaks the OpenAPI contract (openapi.yaml):\n${violations.join('\n')}`, {
+      report(`the response breaks the OpenAPI contract (openapi.yaml):\n${violations.join('\n')}`, {
         body: response.payload.slice(0, 2000),
         headers: response.headers,
       })
@@ -73,7 +77,7 @@ export async function buildTestApp(
   })
   options.beforeReady?.(app)
   await app.ready()
-  checkEveryResponse(t, app, fixtures)
+  checkEveryResponse(app, (message, extra) => t.fail(message, extra), fixtures)
   t.teardown(async () => {
     await app.close()
     await proxy?.close()
