@@ -47,12 +47,12 @@ export function withHeaders<S extends TSchema>(schema: S, headers: Record<string
 export const NotModified = Type.Null({ description: 'Not modified: your copy (If-None-Match) is current', headers: ETAG_HEADER })
 export const NoContent = Type.Null({ description: 'Deleted' })
 
-export function listOf<S extends TSchema>(item: S, id: string, description: string) {
+export function listOf<S extends TSchema>(item: S, id: string, description: string, examples?: unknown[]) {
   return Type.Object(
     {
       items: Type.Array(item),
       nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last' }),
     },
-    { $id: id, title: id, description },
+    { $id: id, title: id, description, ...(examples ? { examples } : {}) },
   )
 }

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { RETRY_AFTER_HEADER } from './common-schemas.js'
+import { PROBLEM_EXAMPLE } from './examples.js'
 
 export const FieldIssueSchema = Type.Object(
   {
@@ -28,6 +29,7 @@ export const ProblemSchema = Type.Object(
     $id: 'Problem',
     title: 'Problem',
     description: 'An RFC 9457 problem details object, sent as application/problem+json.',
+    examples: [PROBLEM_EXAMPLE],
   },
 )
 export type Problem = Static<typeof ProblemSchema>
