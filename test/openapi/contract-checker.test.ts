@@ -47,6 +47,7 @@ t.test('checkResponse accepts what the document allows', async (t) => {
     ['a 404 problem for an unknown path', { method: 'GET', path: '/v1/unknown', statusCode: 404, headers: problemType, body: problem(404) }],
     ['a 405 problem with Allow', { method: 'PUT', path: '/v1/channels', statusCode: 405, headers: { ...problemType, allow: 'GET, HEAD' }, body: problem(405, 'method_not_allowed') }],
     ['the YAML document', { method: 'GET', path: '/openapi.yaml', statusCode: 200, headers: { 'content-type': 'application/yaml; charset=utf-8' }, body: 'openapi: 3.1.0\n' }],
+    ['a CORS preflight', { method: 'OPTIONS', path: '/v1/acupoints', statusCode: 204, headers: { 'access-control-allow-methods': 'GET' }, body: '' }],
     ['a docs page asset (not an API operation)', { method: 'GET', path: '/docs/static/swagger-ui.css', statusCode: 200, headers: { 'content-type': 'text/css' }, body: 'body{}' }],
   ]
   for (const [name, response] of fine) t.same(checkResponse(response), [], name)
