@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import type { RouteOptions } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config/config.js'
-import { loadContract } from '../helpers/openapi-contract.js'
+import { OPENAPI_FILE, loadContract } from '../helpers/openapi-contract.js'
 
 // The committed document, as integrators get it.
 const contract = loadContract()
@@ -138,6 +139,7 @@ t.test('components are named by their $id, and every example is valid', async (t
   t.ok(refs.length > 50)
   t.same(refs.filter((ref) => !/^#\/components\/schemas\/[A-Z][A-Za-z]+$/.test(ref)), [], 'no def-0 style references')
   t.notMatch(text, /def-\d/)
+  t.notMatch(readFileSync(OPENAPI_FILE, 'utf8'), /^\s*(\S+: )?[&*]a\d+\b/m, 'plain YAML: no anchors or aliases')
 
   let examples = 0
   const walk = (node: unknown, pointer: string) => {

@@ -18,7 +18,8 @@ type OpenApiDocument = {
  * What @fastify/swagger cannot say from a route schema, filled in after it builds the document:
  * - operations without a `security` are public, and say so (`security: []`);
  * - a query parameter with a default may be left out (TypeBox makes it required in the type);
- * - response headers marked `x-required` (see common-schemas.ts) are `required: true`.
+ * - response headers marked `x-required` (see common-schemas.ts) are `required: true`;
+ * - nothing is shared, so the YAML has no `&anchors` and `*aliases`, which some tools mishandle.
  */
 function finishDocument(document: OpenApiDocument): OpenApiDocument {
   for (const operations of Object.values(document.paths ?? {})) {
@@ -36,7 +37,8 @@ function finishDocument(document: OpenApiDocument): OpenApiDocument {
       }
     }
   }
-  return document
+  // Routes share schema objects (headers, examples, security): unshared, the YAML has no anchors or aliases.
+  return JSON.parse(JSON.stringify(document)) as OpenApiDocument
 }
 
 /** Builds the OpenAPI document from the route schemas and serves the docs page at /docs. */
