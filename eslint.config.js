@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'src/generated/', 'coverage/', '.tap/', 'scratch/', 'bench/data/'] },
+  { ignores: ['dist/', 'src/generated/', 'test/generated/', 'coverage/', '.tap/', 'scratch/', 'bench/data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

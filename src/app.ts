@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify'
 import sensible from '@fastify/sensible'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppConfig } from './config/config.js'
@@ -25,6 +25,8 @@ import articleRoutes from './routes/articles/index.js'
 export interface BuildAppOptions {
   /** A pino logger to use instead of one made from the config (the server's, or a test's capture). */
   loggerInstance?: FastifyBaseLogger
+  /** Called for every route as it is registered (tests compare the routes with openapi.yaml). */
+  onRoute?: (route: RouteOptions) => void
 }
 
 // A client-supplied request id is kept only if it is short and plain, so it cannot forge log lines.
@@ -58,6 +60,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     frameworkErrors: frameworkErrorResponse,
     clientErrorHandler: clientErrorResponse,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  if (options.onRoute) app.addHook('onRoute', options.onRoute)
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)

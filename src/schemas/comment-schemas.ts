@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { listOf } from './common-schemas.js'
+import { COMMENT_ACCEPTED_EXAMPLE, PUBLIC_COMMENT_EXAMPLE } from './examples.js'
 
 export const COMMENT_STATUSES = ['pending', 'approved', 'rejected', 'spam'] as const
 export const CommentStatusSchema = Type.Unsafe<(typeof COMMENT_STATUSES)[number]>({
@@ -32,7 +33,7 @@ export const CommentAcceptedSchema = Type.Object(
     receiptToken: Type.String({ description: 'Send as X-Receipt-Token to GET /v1/comments/{id}: shown once, stored only as a hash' }),
     createdAt: Type.String({ format: 'date-time' }),
   },
-  { $id: 'CommentAccepted', title: 'CommentAccepted' },
+  { $id: 'CommentAccepted', title: 'CommentAccepted', examples: [COMMENT_ACCEPTED_EXAMPLE] },
 )
 
 export const PublicCommentSchema = Type.Object(
@@ -43,7 +44,7 @@ export const PublicCommentSchema = Type.Object(
     body: Type.String({ examples: ['I have Bell palsy I would like to know if this will help me'] }),
     createdAt: Type.String({ format: 'date-time', examples: ['2022-08-17T12:00:00.000Z'] }),
   },
-  { $id: 'PublicComment', title: 'PublicComment', description: 'An approved comment: no e-mail, IP or moderation data' },
+  { $id: 'PublicComment', title: 'PublicComment', description: 'An approved comment: no e-mail, IP or moderation data', examples: [PUBLIC_COMMENT_EXAMPLE] },
 )
 
 export const CommentReceiptSchema = Type.Object(

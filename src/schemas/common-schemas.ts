@@ -7,13 +7,28 @@ export const PaginationQuery = {
   ),
 }
 
-export const ETAG_HEADER = { ETag: Type.String({ description: 'The representation\'s entity tag, for If-None-Match and If-Match' }) }
-export const CACHE_HEADERS = {
-  ...ETAG_HEADER,
-  'Cache-Control': Type.String({ description: 'Caching directives' }),
+// Response headers. `x-required: true` becomes `required: true` in the document (see plugins/external/openapi.ts),
+// and the contract test fails any response that lacks one.
+const REQUIRED = { 'x-required': true }
+export const ETAG_HEADER = {
+  ETag: Type.String({ ...REQUIRED, pattern: '^(W/)?"[^"]*"$', description: 'The representation\'s entity tag, for If-None-Match and If-Match', examples: ['"Xr8pQ2m0bUFZs3c1Ew4K9aLdT7v"'] }),
 }
+export const CACHE_CONTROL_HEADER = {
+  'Cache-Control': Type.String({ ...REQUIRED, description: 'Caching directives', examples: ['public, max-age=60, must-revalidate'] }),
+}
+export const CACHE_HEADERS = { ...ETAG_HEADER, ...CACHE_CONTROL_HEADER }
 export const LINK_HEADER = {
-  Link: Type.String({ description: 'RFC 8288 link to the next page: `<…>; rel="next"` (absent on the last page)' }),
+  Link: Type.String({
+    pattern: '^<[^>]+>; rel="next"$',
+    description: 'RFC 8288 link to the next page: `<…>; rel="next"` (absent on the last page)',
+    examples: ['</v1/acupoints?limit=20&cursor=eyJzIjoyMH0>; rel="next"'],
+  }),
+}
+export const LOCATION_HEADER = {
+  Location: Type.String({ ...REQUIRED, description: 'Where the new resource can be read', examples: ['/v1/acupoints/EX-HN3'] }),
+}
+export const RETRY_AFTER_HEADER = {
+  'Retry-After': Type.Integer({ ...REQUIRED, minimum: 0, description: 'Seconds to wait before retrying', examples: [5] }),
 }
 
 export const IfNoneMatchHeaders = Type.Object({
@@ -32,12 +47,12 @@ export function withHeaders<S extends TSchema>(schema: S, headers: Record<string
 export const NotModified = Type.Null({ description: 'Not modified: your copy (If-None-Match) is current', headers: ETAG_HEADER })
 export const NoContent = Type.Null({ description: 'Deleted' })
 
-export function listOf<S extends TSchema>(item: S, id: string, description: string) {
+export function listOf<S extends TSchema>(item: S, id: string, description: string, examples?: unknown[]) {
   return Type.Object(
     {
       items: Type.Array(item),
       nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last' }),
     },
-    { $id: id, title: id, description },
+    { $id: id, title: id, description, ...(examples ? { examples } : {}) },
   )
 }

@@ -1,4 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { RETRY_AFTER_HEADER } from './common-schemas.js'
+import { PROBLEM_EXAMPLE } from './examples.js'
 
 export const FieldIssueSchema = Type.Object(
   {
@@ -27,6 +29,7 @@ export const ProblemSchema = Type.Object(
     $id: 'Problem',
     title: 'Problem',
     description: 'An RFC 9457 problem details object, sent as application/problem+json.',
+    examples: [PROBLEM_EXAMPLE],
   },
 )
 export type Problem = Static<typeof ProblemSchema>
@@ -47,7 +50,6 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   503: 'The database is unreachable; see Retry-After',
 }
 
-const RETRY_AFTER = { 'Retry-After': Type.Integer({ minimum: 0, description: 'Seconds to wait before retrying' }) }
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 415 | 428 | 429 | 500 | 503
 
@@ -63,7 +65,7 @@ export function problemResponses(...statuses: ErrorStatus[]): Record<number, Pro
   for (const status of [...new Set(statuses)].sort()) {
     responses[status] = {
       description: STATUS_DESCRIPTIONS[status] ?? 'Problem',
-      ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+      ...(status === 429 || status === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
       content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
     }
   }

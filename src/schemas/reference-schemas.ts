@@ -1,5 +1,8 @@
 import { Type, type Static } from 'typebox'
 import { listOf } from './common-schemas.js'
+import {
+  ACUPOINT_LIST_EXAMPLE, ARTICLE_SOURCE_EXAMPLE, ARTICLE_SUMMARY_EXAMPLE, YINTANG_CLAIM, YINTANG_DETAIL, YINTANG_SUMMARY,
+} from './examples.js'
 
 const CODE_EXAMPLE = 'LI20'
 export const REGIONS = ['head', 'face', 'neck', 'chest', 'abdomen', 'back', 'lumbosacral', 'upper_limb', 'lower_limb', 'perineum'] as const
@@ -41,7 +44,7 @@ export const SourceSchema = Type.Object(
     publishedOn: Type.Union([Type.String(), Type.Null()], { description: 'Year, year-month or date, as precise as known', examples: ['2008'] }),
     note: Type.Union([Type.String(), Type.Null()]),
   },
-  { $id: 'Source', title: 'Source', description: 'A standard, article or book that facts or claims come from' },
+  { $id: 'Source', title: 'Source', description: 'A standard, article or book that facts or claims come from', examples: [ARTICLE_SOURCE_EXAMPLE] },
 )
 
 export const ChannelSummarySchema = Type.Object(
@@ -84,7 +87,7 @@ export const AcupointSummarySchema = Type.Object(
       description: 'Only in `GET /v1/acupoints` filtered by `organ` or `effect`: the claims that matched, each with its source',
     })),
   },
-  { $id: 'AcupointSummary', title: 'AcupointSummary' },
+  { $id: 'AcupointSummary', title: 'AcupointSummary', examples: [YINTANG_SUMMARY] },
 )
 
 export const FactSchema = Type.Object(
@@ -112,7 +115,7 @@ export const ClaimSchema = Type.Object(
     keyword: Type.Union([Type.String(), Type.Null()], { examples: ['heart'] }),
     source: Type.Ref('Source'),
   },
-  { $id: 'Claim', title: 'Claim', description: 'What a source claims about a point, kept apart from facts' },
+  { $id: 'Claim', title: 'Claim', description: 'What a source claims about a point, kept apart from facts', examples: [YINTANG_CLAIM] },
 )
 
 export const ArticleLinkSchema = Type.Object(
@@ -141,6 +144,7 @@ export const AcupointDetailSchema = Type.Object(
     $id: 'AcupointDetail',
     title: 'AcupointDetail',
     description: 'A point with its standard facts and, separately, the claims sources make about it',
+    examples: [YINTANG_DETAIL],
   },
 )
 
@@ -218,7 +222,7 @@ export const ArticleSummarySchema = Type.Object(
     pointCodes: Type.Array(Type.String(), { examples: [['EX-HN3', 'GB14', 'ST2', 'ST4', 'SI18', 'LI20']] }),
     approvedCommentCount: Type.Integer({ minimum: 0, examples: [1] }),
   },
-  { $id: 'ArticleSummary', title: 'ArticleSummary' },
+  { $id: 'ArticleSummary', title: 'ArticleSummary', examples: [ARTICLE_SUMMARY_EXAMPLE] },
 )
 
 export const ArticleDetailSchema = Type.Object(
@@ -241,7 +245,7 @@ export const ArticleDetailSchema = Type.Object(
   { $id: 'ArticleDetail', title: 'ArticleDetail' },
 )
 
-export const AcupointListSchema = listOf(Type.Ref('AcupointSummary'), 'AcupointList', 'A page of points in the standard order')
+export const AcupointListSchema = listOf(Type.Ref('AcupointSummary'), 'AcupointList', 'A page of points in the standard order', [ACUPOINT_LIST_EXAMPLE])
 export const ChannelListSchema = Type.Object({ items: Type.Array(Type.Ref('Channel')) }, { $id: 'ChannelList', title: 'ChannelList' })
 export const ArticleListSchema = listOf(Type.Ref('ArticleSummary'), 'ArticleList', 'A page of published articles, newest first')
 export const SourceListSchema = listOf(Type.Ref('Source'), 'SourceList', 'A page of sources')

@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { pino } from 'pino'
 import type { Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type AppConfig } from '../../src/config/config.js'
+import { checkResponse } from './openapi-contract.js'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js'
 import { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from './test-database.js'
 
@@ -19,6 +21,39 @@ export interface TestAppOptions extends TestDatabaseOptions {
   beforeReady?: (app: FastifyInstance) => void
   /** Route the app's database connections through a proxy the test can cut. */
   throughProxy?: boolean
+}
+
+/**
+ * Makes every `app.inject(options)` response pass the contract check (test/helpers/openapi-contract.ts):
+ * a status, body or header the document does not allow fails the test that built the app, naming
+ * the request. Routes a test adds itself (in `beforeReady`) are fixtures, not API: only their errors
+ * are checked (every error must be a problem).
+ */
+export function checkEveryResponse(
+  app: FastifyInstance,
+  report: (message: string, extra: Record<string, unknown>) => void,
+  fixtures: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> = FindMyWay(),
+) {
+  const original = app.inject
+  const inject = original.bind(app) as (options: InjectOptions | string) => Promise<LightMyRequestResponse>
+  const check = (response: LightMyRequestResponse) => {
+    const { method = 'GET', url = '/' } = response.raw.req
+    const isFixture = fixtures.find(method as HTTPMethod, url.split('?', 1)[0]!) !== null
+    if (isFixture && response.statusCode < 400) return response
+    const violations = checkResponse({ method, path: url, statusCode: response.statusCode, headers: response.headers, body: response.rawPayload })
+    if (violations.length > 0) {
+      report(`the response breaks the OpenAPI contract (openapi.yaml):\n${violations.join('\n')}`, {
+        body: response.payload.slice(0, 2000),
+        headers: response.headers,
+      })
+    }
+    return response
+  }
+  // Only the promise form (`await app.inject({...})`) is wrapped: the suite uses no other.
+  app.inject = ((options?: InjectOptions | string, callback?: unknown) => {
+    if (options === undefined || callback !== undefined) return (original as (...args: unknown[]) => unknown).call(app, options, callback)
+    return inject(options).then(check)
+  }) as typeof app.inject
 }
 
 /**
@@ -39,8 +74,13 @@ export async function buildTestApp(
   const kindEnv = db.kind === 'external' ? { DATABASE_URL: databaseUrl } : {}
   const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', ...kindEnv, ...env }), databaseUrl }
   const app = await buildApp(config, { loggerInstance: options.logger ?? pino({ level: 'silent' }) })
+  const fixtures = FindMyWay()
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) fixtures.on(method as HTTPMethod, route.url, () => {})
+  })
   options.beforeReady?.(app)
   await app.ready()
+  checkEveryResponse(app, (message, extra) => t.fail(message, extra), fixtures)
   t.teardown(async () => {
     await app.close()
     await proxy?.close()

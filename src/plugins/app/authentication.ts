@@ -39,7 +39,7 @@ export default fp(
       return staff
     }
 
-    app.decorate('identifyStaff', async (request: FastifyRequest) => {
+    app.decorate('identifyStaff', async function identifyStaff(request: FastifyRequest) {
       // A token that is sent must be valid: a typo should not silently demote an editor to the public.
       if (request.headers.authorization !== undefined) await identify(request)
     })

@@ -6,6 +6,41 @@ import { SHARED_SCHEMAS } from '../../schemas/shared-schemas.js'
 
 export const API_VERSION = '0.1.0'
 
+type OpenApiDocument = {
+  paths?: Record<string, Record<string, {
+    security?: unknown[]
+    parameters?: { required?: boolean; schema?: { default?: unknown } }[]
+    responses?: Record<string, { headers?: Record<string, { required?: boolean; schema: Record<string, unknown> }> }>
+  }>>
+}
+
+/**
+ * What @fastify/swagger cannot say from a route schema, filled in after it builds the document:
+ * - operations without a `security` are public, and say so (`security: []`);
+ * - a query parameter with a default may be left out (TypeBox makes it required in the type);
+ * - response headers marked `x-required` (see common-schemas.ts) are `required: true`;
+ * - nothing is shared, so the YAML has no `&anchors` and `*aliases`, which some tools mishandle.
+ */
+function finishDocument(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      operation.security ??= []
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.schema?.default !== undefined) parameter.required = false
+      }
+      for (const response of Object.values(operation.responses ?? {})) {
+        for (const header of Object.values(response.headers ?? {})) {
+          const { 'x-required': required, ...schema } = header.schema
+          header.schema = schema
+          if (required === true) header.required = true
+        }
+      }
+    }
+  }
+  // Routes share schema objects (headers, examples, security): unshared, the YAML has no anchors or aliases.
+  return JSON.parse(JSON.stringify(document)) as OpenApiDocument
+}
+
 /** Builds the OpenAPI document from the route schemas and serves the docs page at /docs. */
 export default fp(
   async function openapi(app: FastifyInstance) {
@@ -34,6 +69,8 @@ export default fp(
           { name: 'moderation', description: 'The moderation queue, decisions, history and erasure' },
           { name: 'staff', description: 'Staff identity' },
         ],
+        // Relative: the document describes whichever server serves it (the docs page's "try it out" too).
+        servers: [{ url: '/', description: 'The server this document is served from' }],
         components: {
           securitySchemes: {
             bearerAuth: {
@@ -44,6 +81,10 @@ export default fp(
           },
         },
       },
+      transformObject: (documentObject) =>
+        'openapiObject' in documentObject
+          ? (finishDocument(documentObject.openapiObject as OpenApiDocument) as typeof documentObject.openapiObject)
+          : documentObject.swaggerObject,
       // Components keep the names of their TypeBox `$id`s instead of def-0, def-1, …
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { sendRepresentation } from '../../http/conditional-requests.js'
-import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, withHeaders } from '../../schemas/common-schemas.js'
+import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, withHeaders, LOCATION_HEADER } from '../../schemas/common-schemas.js'
 import { AcupointCreateBody, AcupointPatchBody, ClaimCreateBody } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
 import { AcupointCodeParams, AcupointListQuery } from '../../schemas/reference-schemas.js'
@@ -57,7 +57,7 @@ const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: STAFF_SECURITY,
       body: AcupointCreateBody,
       response: {
-        201: withHeaders(Type.Ref('AcupointDetail'), { ...ETAG_HEADER, Location: Type.String() }, 'Created'),
+        201: withHeaders(Type.Ref('AcupointDetail'), { ...ETAG_HEADER, ...LOCATION_HEADER }, 'Created'),
         ...problemResponses(400, ...STAFF_ONLY, 409, 413, 415, ...ALWAYS),
       },
     },
@@ -113,7 +113,7 @@ const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: AcupointCodeParams,
       body: ClaimCreateBody,
       response: {
-        201: withHeaders(Type.Ref('Claim'), { ...ETAG_HEADER, Location: Type.String() }, 'Created'),
+        201: withHeaders(Type.Ref('Claim'), { ...ETAG_HEADER, ...LOCATION_HEADER }, 'Created'),
         ...problemResponses(400, ...STAFF_ONLY, 404, 413, 415, ...ALWAYS),
       },
     },

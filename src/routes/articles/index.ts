@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { PRIVATE_NO_STORE, PUBLIC_CACHE, sendRepresentation } from '../../http/conditional-requests.js'
 import {
-  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders,
+  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER,
 } from '../../schemas/common-schemas.js'
 import { ArticleCreateBody, ArticlePatchBody, SlugParams } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
@@ -17,6 +17,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['articles'],
       operationId: 'listArticles',
       summary: 'Published articles, newest first',
+      description: 'Drafts are never listed. Each entry names the article\'s points in order and counts its approved comments. Keyset pagination: follow `nextCursor` or the `Link` header.',
       querystring: Type.Object(PaginationQuery, { additionalProperties: false }),
       headers: IfNoneMatchHeaders,
       response: {
@@ -63,7 +64,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: STAFF_SECURITY,
       body: ArticleCreateBody,
       response: {
-        201: withHeaders(Type.Ref('ArticleDetail'), { ...ETAG_HEADER, Location: Type.String() }, 'Created'),
+        201: withHeaders(Type.Ref('ArticleDetail'), { ...ETAG_HEADER, ...LOCATION_HEADER }, 'Created'),
         ...problemResponses(400, ...STAFF_ONLY, 409, 413, 415, ...ALWAYS),
       },
     },

@@ -13,7 +13,7 @@ const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'The 14 channels',
       description: 'In the standard order, with each channel\'s WHO point count.',
       headers: IfNoneMatchHeaders,
-      response: { 200: withHeaders(Type.Ref('ChannelList'), CACHE_HEADERS, 'The channels'), 304: NotModified, ...problemResponses(...ALWAYS) },
+      response: { 200: withHeaders(Type.Ref('ChannelList'), CACHE_HEADERS, 'The channels'), 304: NotModified, ...problemResponses(400, ...ALWAYS) },
     },
   }, async (request, reply) => sendRepresentation(request, reply, await app.channels.list()))
 

@@ -13,6 +13,7 @@ const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['claims'],
       operationId: 'getClaim',
       summary: 'One claim',
+      description: 'A claim a source makes about a point (for example, that LI20 corresponds to the heart), with that source. Claims are never facts.',
       params: UuidParams,
       headers: IfNoneMatchHeaders,
       response: { 200: withHeaders(Type.Ref('Claim'), CACHE_HEADERS, 'The claim'), 304: NotModified, ...problemResponses(400, 404, ...ALWAYS) },

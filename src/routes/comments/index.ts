@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { PRIVATE_NO_STORE, PUBLIC_REVALIDATE } from '../../http/conditional-requests.js'
-import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NotModified, PaginationQuery, withHeaders } from '../../schemas/common-schemas.js'
+import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER, CACHE_CONTROL_HEADER } from '../../schemas/common-schemas.js'
 import { CommentIdParams, CommentPatchBody, CommentSubmitBody, ReceiptHeaders } from '../../schemas/comment-schemas.js'
 import { SlugParams } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
@@ -25,7 +25,7 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
       params: SlugParams,
       body: CommentSubmitBody,
       response: {
-        202: withHeaders(Type.Ref('CommentAccepted'), { Location: Type.String() }, 'Accepted for moderation'),
+        202: withHeaders(Type.Ref('CommentAccepted'), { ...LOCATION_HEADER }, 'Accepted for moderation'),
         ...problemResponses(400, 404, 409, 413, 415, 429, ...ALWAYS),
       },
     },
@@ -74,7 +74,7 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
         'article is published.',
       params: CommentIdParams,
       headers: ReceiptHeaders,
-      response: { 200: withHeaders(Type.Ref('CommentReceipt'), { 'Cache-Control': Type.String() }, 'The comment'), ...problemResponses(400, 404, ...ALWAYS) },
+      response: { 200: withHeaders(Type.Ref('CommentReceipt'), CACHE_CONTROL_HEADER, 'The comment'), ...problemResponses(400, 404, ...ALWAYS) },
     },
   }, async (request, reply) => {
     reply.header('cache-control', PRIVATE_NO_STORE)

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { sendRepresentation } from '../../http/conditional-requests.js'
 import {
-  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders,
+  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER,
 } from '../../schemas/common-schemas.js'
 import { SourceCreateBody, SourcePatchBody } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
@@ -15,6 +15,7 @@ const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['sources'],
       operationId: 'listSources',
       summary: 'List sources',
+      description: 'The standards, articles and books that facts and claims come from, in a stable order. Keyset pagination: follow `nextCursor` or the `Link` header.',
       querystring: Type.Object(PaginationQuery, { additionalProperties: false }),
       headers: IfNoneMatchHeaders,
       response: {
@@ -32,6 +33,7 @@ const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['sources'],
       operationId: 'getSource',
       summary: 'One source',
+      description: 'A standard, article or book, with its author, publisher, URL and date as far as they are known.',
       params: UuidParams,
       headers: IfNoneMatchHeaders,
       response: { 200: withHeaders(Type.Ref('Source'), CACHE_HEADERS, 'The source'), 304: NotModified, ...problemResponses(400, 404, ...ALWAYS) },
@@ -48,7 +50,7 @@ const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: STAFF_SECURITY,
       body: SourceCreateBody,
       response: {
-        201: withHeaders(Type.Ref('Source'), { ...ETAG_HEADER, Location: Type.String() }, 'Created'),
+        201: withHeaders(Type.Ref('Source'), { ...ETAG_HEADER, ...LOCATION_HEADER }, 'Created'),
         ...problemResponses(400, ...STAFF_ONLY, 413, 415, ...ALWAYS),
       },
     },

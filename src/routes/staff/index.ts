@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { ALWAYS, problemResponses } from '../../schemas/problem-schemas.js'
-import { StaffMeSchema } from '../../schemas/staff-schemas.js'
 
 const staffRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/staff/me', {
@@ -11,7 +11,7 @@ const staffRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Who this token belongs to',
       description: 'Any staff role (so never 403). Useful to check a token before using it.',
       security: [{ bearerAuth: [] }],
-      response: { 200: StaffMeSchema, ...problemResponses(401, ...ALWAYS) },
+      response: { 200: Type.Ref('StaffMe'), ...problemResponses(401, ...ALWAYS) },
     },
   }, async (request) => {
     const staff = request.staff!

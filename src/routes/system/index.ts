@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ALWAYS, problemResponses } from '../../schemas/problem-schemas.js'
-import { HealthSchema, OpenApiDocumentSchema, ReadinessSchema } from '../../schemas/system-schemas.js'
 import { createReadinessService } from '../../services/readiness-service.js'
 
 const systemRoutes: FastifyPluginAsyncTypebox<{ retryAfterSeconds: number }> = async (app, options) => {
@@ -13,7 +12,7 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ retryAfterSeconds: number }> = a
       operationId: 'getHealth',
       summary: 'Liveness',
       description: 'Answers 200 while the process is up. It does not touch the database; see `/ready` for that.',
-      response: { 200: HealthSchema, ...problemResponses(500) },
+      response: { 200: Type.Ref('Health'), ...problemResponses(500) },
     },
   }, async () => ({ status: 'ok' as const, uptimeSeconds: Math.round(process.uptime() * 10) / 10 }))
 
@@ -23,7 +22,7 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ retryAfterSeconds: number }> = a
       operationId: 'getReadiness',
       summary: 'Readiness',
       description: 'Answers 200 when the database answers, and 503 with Retry-After while it cannot be reached.',
-      response: { 200: ReadinessSchema, ...problemResponses(...ALWAYS) },
+      response: { 200: Type.Ref('Readiness'), ...problemResponses(...ALWAYS) },
     },
   }, async (_request, reply) => {
     reply.header('cache-control', 'no-store')
@@ -36,7 +35,7 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ retryAfterSeconds: number }> = a
       operationId: 'getOpenApiJson',
       summary: 'This OpenAPI document, as JSON',
       description: 'The same document as `openapi.yaml` in the repository.',
-      response: { 200: OpenApiDocumentSchema, ...problemResponses(500) },
+      response: { 200: Type.Ref('OpenApiDocument'), ...problemResponses(500) },
     },
   }, async () => app.swagger() as { openapi: string })
 
