@@ -73,14 +73,14 @@ const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['acupoints'],
       operationId: 'updateAcupoint',
       summary: 'Change an acupoint',
-      description: 'Roles: editor, admin. Send `If-Match` with the ETag you read: 428 without it, 412 if the point changed since.',
+      description: 'Roles: editor, admin. Send `If-Match` with the ETag you read: 428 without it, 412 if the point changed since; 409 when a new code or position clashes with another point.',
       security: STAFF_SECURITY,
       params: AcupointCodeParams,
       headers: IfMatchHeaders,
       body: AcupointPatchBody,
       response: {
         200: withHeaders(Type.Ref('AcupointDetail'), ETAG_HEADER, 'Updated'),
-        ...problemResponses(400, ...STAFF_ONLY, 404, 412, 413, 415, 428, ...ALWAYS),
+        ...problemResponses(400, ...STAFF_ONLY, 404, 409, 412, 413, 415, 428, ...ALWAYS),
       },
     },
   }, async (request, reply) => withEtag(reply, await app.acupoints.update(request.params.code, request.body, ifMatch(request))))
