@@ -44,7 +44,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   428: 'If-Match is required',
   429: 'Too many requests; see Retry-After',
   500: 'Unexpected failure (no internals are revealed)',
-  503: 'The database is unreachable; see Retry-After',
+  503: 'The database is unreachable or the server is overloaded; see Retry-After',
 }
 
 const RETRY_AFTER = { 'Retry-After': Type.Integer({ minimum: 0, description: 'Seconds to wait before retrying' }) }
