@@ -34,7 +34,9 @@ export async function buildTestApp(
   const target = new URL(db.url)
   const proxy = options.throughProxy ? await startTcpProxy(target.hostname, Number(target.port || 5432)) : undefined
   const databaseUrl = proxy ? proxy.wrap(db.url) : db.url
-  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }), databaseUrl }
+  // Load shedding is off unless a test turns it on: the embedded PGlite runs on the test's own event
+  // loop, and on a busy CI machine its pauses would shed requests at random.
+  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...env }), databaseUrl }
   const app = await buildApp(config, { loggerInstance: options.logger ?? pino({ level: 'silent' }) })
   options.beforeReady?.(app)
   await app.ready()
