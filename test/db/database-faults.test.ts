@@ -127,7 +127,7 @@ t.test('the database vanishes under load and comes back: fast 503s, recovery, no
   const unexpected = outcomes.filter((o) => !allowed.has(o.status))
   t.same(unexpected, [], 'no 5xx other than 503, no unexpected status')
   const unavailable = outcomes.filter((o) => o.status === 503)
-  t.ok(unavailable.every((o) => o.retryAfter === RETRY_AFTER && o.contentType.startsWith('application/problem+json') && o.code === 'database_unavailable'),
+  t.ok(unavailable.every((o) => o.retryAfter === RETRY_AFTER && String(o.contentType).startsWith('application/problem+json') && o.code === 'database_unavailable'),
     'every 503 is a problem with Retry-After')
   const slowest = Math.max(...outcomes.map((o) => o.elapsedMs))
   t.ok(slowest < BOUND_MS, `no request hung (slowest ${slowest} ms)`)

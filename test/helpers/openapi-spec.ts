@@ -44,7 +44,7 @@ export function listOperations(spec: OpenApiDocument = loadSpec()): SpecOperatio
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method)) continue
-      operations.push({ parameters: [], description: '', ...operation, method: method.toUpperCase(), path })
+      operations.push({ ...operation, parameters: operation.parameters ?? [], description: operation.description ?? '', method: method.toUpperCase(), path })
     }
   }
   return operations
