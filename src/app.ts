@@ -8,8 +8,9 @@ import securityHeaders from './plugins/external/security-headers.js'
 import openapi from './plugins/external/openapi.js'
 import loadShedding from './plugins/external/load-shedding.js'
 import prisma from './plugins/app/prisma.js'
-import errorHandler from './plugins/app/error-handler.js'
+import errorHandler, { sendProblem } from './plugins/app/error-handler.js'
 import methodNotAllowed from './plugins/app/method-not-allowed.js'
+import rejectNul from './plugins/app/reject-nul.js'
 import authentication from './plugins/app/authentication.js'
 import systemRoutes from './routes/system/index.js'
 import staffRoutes from './routes/staff/index.js'
@@ -53,6 +54,16 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // The router's own rejections (a percent escape that is not UTF-8, a path parameter over
+    // maxParamLength) never reach the error handler: answer them as problems too.
+    frameworkErrors: (error, request, reply) => {
+      const [code, detail] = error.code === 'FST_ERR_BAD_URL'
+        ? ['bad_url', 'The URL contains a percent-encoded sequence that is not valid UTF-8.']
+        : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? ['path_parameter_too_long', 'A path parameter is longer than any valid value.']
+          : ['bad_request', 'The request could not be routed.']
+      sendProblem(request, reply, 400, code, detail)
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onRequest', async (request, reply) => {
@@ -79,6 +90,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
 
   await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
   await app.register(methodNotAllowed, { notFoundPerMinute: config.rateLimits.notFoundPerMinute })
+  await app.register(rejectNul)
   await app.register(prisma, { config })
   await app.register(authentication)
   await app.register(domainServices, { config })

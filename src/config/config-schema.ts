@@ -49,7 +49,7 @@ export const EnvSchema = Type.Object({
   HEADERS_TIMEOUT_MS: PositiveInteger(10_000, 600_000, 'Time a client gets to send the request head'),
   CONNECTION_TIMEOUT_MS: PositiveInteger(60_000, 600_000, 'Socket inactivity timeout'),
   KEEP_ALIVE_TIMEOUT_MS: PositiveInteger(5_000, 600_000, 'How long an idle keep-alive connection stays open'),
-  MAX_REQUESTS_PER_SOCKET: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1_000, description: 'Requests served on one connection before it is closed (0: unlimited)' }),
+  MAX_REQUESTS_PER_SOCKET: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Requests served on one keep-alive connection before it is closed (0: unlimited). Node answers 503 to requests a client pipelines past the limit.' }),
   PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000, description: 'Shed load (503) when the mean event-loop delay exceeds this (0: off)' }),
   PRESSURE_MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'Shed load (503) above this event-loop utilization, 0..1 (0: off)' }),
   PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Shed load (503) above this heap size (0: off)' }),

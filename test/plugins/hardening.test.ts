@@ -68,6 +68,23 @@ t.test('server limits and timeouts come from the config', async (t) => {
   t.match(status, /^HTTP\/1\.1 431/, 'an oversized request head is refused')
 })
 
+t.test('a NUL character in any declared input is a 400, never a database error', async (t) => {
+  const { app } = await buildTestApp(t)
+  expectProblem(t, await app.inject({ url: '/v1/acupoints?q=a%00b' }), 400, 'validation_failed')
+  expectProblem(t, await app.inject({ url: '/v1/sources/%00' }), 400, 'validation_failed')
+  const nulKey = await app.inject({
+    method: 'POST', url: '/v1/articles/facial-acupuncture-six-points/comments',
+    payload: { authorName: 'A', authorEmail: 'a@example.org', body: 'x', nested: { 'k\u0000': 1 } },
+  })
+  t.equal(nulKey.statusCode, 400, "a NUL in a key")
+  const nulValue = await app.inject({
+    method: 'POST', url: '/v1/articles/facial-acupuncture-six-points/comments',
+    payload: { authorName: 'A', authorEmail: 'a@example.org', body: 'fine\u0000' },
+  })
+  expectProblem(t, nulValue, 400, 'validation_failed')
+  t.equal(nulValue.json().errors[0].pointer, '/body')
+})
+
 t.test('load shedding: a stalled event loop gets 503 with Retry-After; /health still answers', async (t) => {
   const { app } = await buildTestApp(t, {
     PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '40',
