@@ -4,6 +4,8 @@ import { formatCounts, runFuzz, startFuzzTarget } from './fuzz-engine.js'
 
 // Bounded for CI; `npm run fuzz -- --runs N` runs as many as asked.
 const RUNS = 2000
+// Every case is a real request against a real database: give a slow CI machine time.
+t.setTimeout(900_000)
 
 t.test(`${RUNS} spec-driven hostile requests: declared statuses, bodies as specified, no 5xx, consistent data`, async (t) => {
   const target = await startFuzzTarget()

@@ -47,7 +47,7 @@ export const FORGED_CURSORS = [
   'AAAA',
   'eyJpZCI6Ii0xIn0',
   Buffer.from(JSON.stringify({ id: "' OR 1=1 --", createdAt: 'x' })).toString('base64url'),
-  Buffer.from(JSON.stringify({ k: ['__proto__'], v: 1e309 })).toString('base64url'),
+  Buffer.from('{"k":["__proto__"],"v":1e309}').toString('base64url'),
   Buffer.from('{"').toString('base64url'),
   'a'.repeat(5000),
   '!!!',
