@@ -5,6 +5,7 @@
  *   npm run fuzz -- --runs 100000
  *   npm run fuzz -- --seed 123456 [--path 42:1]   # replay the failure a run printed
  *   npm run fuzz -- --runs 500 --shrink           # shrink a failure to a smaller case
+ *   npm run fuzz -- --runs 100000 --max-minutes 30  # stop after 30 minutes, reporting how many ran
  *
  * Uses PGlite, or a fresh database on DATABASE_URL's server when it is set. Prints the counts per
  * operation and status; exits non-zero on a failure or inconsistent stored data.
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     path: { type: 'string' },
     shrink: { type: 'boolean', default: false },
+    'max-minutes': { type: 'string' },
   },
 })
 const runs = Number(values.runs)
@@ -31,6 +33,7 @@ const report = await runFuzz(target, {
   ...(values.seed ? { seed: Number(values.seed) } : {}),
   ...(values.path ? { path: values.path } : {}),
   shrink: values.shrink,
+  ...(values['max-minutes'] ? { timeLimitMs: Number(values['max-minutes']) * 60_000 } : {}),
   onProgress: (done) => {
     if (done % 5000 === 0) console.log(`  ${done} cases, ${Math.round(done / ((Date.now() - started) / 1000))}/s`)
   },
@@ -43,6 +46,7 @@ for (const statuses of Object.values(report.counts)) for (const [status, count] 
 console.log(`\n${'operation'.padEnd(26)} ${'cases'.padStart(7)}  status:count`)
 console.log(formatCounts(report.counts))
 console.log(`\n${total} requests in ${(report.elapsedMs / 1000).toFixed(1)} s; by status: ${Object.entries(byStatus).map(([s, c]) => `${s}:${c}`).join(' ')}`)
+if (report.interrupted) console.log(`stopped by --max-minutes after ${report.runs} of ${runs} cases`)
 console.log(`stored data: ${report.consistency.length === 0 ? 'consistent' : report.consistency.join('; ')}`)
 if (report.failed) {
   console.log(`\nFAILED after ${report.runs} cases (seed ${report.seed}):\n${report.failure}`)

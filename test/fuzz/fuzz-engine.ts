@@ -362,6 +362,8 @@ export function requestArbitrary(target: FuzzTarget, spec: OpenApiDocument = loa
 
 export interface FuzzReport {
   runs: number
+  /** True when the time limit stopped the run before `runs` cases. */
+  interrupted: boolean
   failed: boolean
   seed: number
   /** fast-check's path to the failing case: with the seed, it replays exactly that case. */
@@ -395,6 +397,8 @@ export interface RunOptions {
   path?: string
   /** Shrink a failure to a smaller case (slower: every shrink step is a real request). */
   shrink?: boolean
+  /** Stop after this long (the report then says how many cases ran). */
+  timeLimitMs?: number
   onProgress?: (done: number) => void
 }
 
@@ -418,11 +422,13 @@ export async function runFuzz(target: FuzzTarget, options: RunOptions): Promise<
     seed,
     ...(options.path ? { path: options.path } : {}),
     endOnFailure: !options.shrink,
+    ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
   })
   const consistency = await checkDataConsistency(target.db)
   const failure = details.failed ? (details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)) : undefined
   return {
     runs: details.numRuns,
+    interrupted: details.interrupted,
     failed: details.failed,
     seed: details.seed,
     ...(details.failed ? { counterexamplePath: details.counterexamplePath ?? undefined } : {}),
