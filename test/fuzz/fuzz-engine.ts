@@ -83,6 +83,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     '/v1/claims/{id}:id': claims,
     '/v1/channels/{code}:code': channels,
     id: commentIds,
+    approvedComments: commentIds.slice(0, 3),
   }
   return {
     app, db, pools, tokens,
@@ -107,7 +108,10 @@ function resolve(spec: OpenApiDocument, schema: JsonSchema): JsonSchema {
 }
 
 /** A fast-check arbitrary for values a JSON Schema accepts (valid), or its edges (boundary). */
-export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 'valid', depth = 0): fc.Arbitrary<unknown> {
+/** Real values for body properties by name (ids that exist, codes that are known), so valid bodies get past the lookups. */
+export type PropertyHints = Record<string, fc.Arbitrary<unknown>>
+
+export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 'valid', depth = 0, hints: PropertyHints = {}): fc.Arbitrary<unknown> {
   const schema = resolve(spec, raw)
   if (schema.const !== undefined) return fc.constant(schema.const)
   if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]))
@@ -155,7 +159,11 @@ export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 
     case 'object': {
       if (depth > 4 || !schema.properties) return fc.constant({})
       const model: Record<string, fc.Arbitrary<unknown>> = {}
-      for (const [name, property] of Object.entries(schema.properties as Record<string, JsonSchema>)) model[name] = fromSchema(spec, property, 'valid', depth + 1)
+      for (const [name, property] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
+        const generated = fromSchema(spec, property, 'valid', depth + 1, hints)
+        const hint = hints[name]
+        model[name] = hint ? fc.oneof({ arbitrary: hint, weight: 3 }, { arbitrary: generated, weight: 1 }) : generated
+      }
       const required = (schema.required ?? []) as string[]
       return fc.record(model, { requiredKeys: required.filter((name) => name in model) })
     }
@@ -256,6 +264,20 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
   }
 
   const bodySchema = jsonBodySchema(operation)
+  const some = (values: string[] | undefined) => (values?.length ? fc.constantFrom(...values) : fc.uuid())
+  const hints: PropertyHints = {
+    sourceId: some(target.pools['/v1/sources/{id}:id']),
+    standardSourceId: some(target.pools['/v1/sources/{id}:id']),
+    parentId: some(target.pools.approvedComments),
+    ids: fc.uniqueArray(some(target.pools.id), { minLength: 1, maxLength: 3 }),
+    points: fc.uniqueArray(some(target.pools.code), { maxLength: 4 }),
+    website: fc.constant(undefined),
+    code: fc.integer({ min: 1, max: 999 }).map((n) => `EX-FZ${n}`),
+    slug: fc.integer({ min: 1, max: 99_999 }).map((n) => `fuzz-article-${n}`),
+    authorEmail: fc.integer({ min: 1, max: 1_000_000 }).map((n) => `reader-${n}@example.org`),
+    // Unique, so that a repeat is not a 409 (and from the seed alone, so that runs replay).
+    body: fc.tuple(fc.string({ minLength: 1, maxLength: 80 }), fc.nat()).map(([text, n]) => `${text} ${n}`),
+  }
   // Mostly a token that may do anything, so requests reach the handlers; the rest probe the auth.
   const auth = fc.oneof(
     { arbitrary: fc.constant<string | undefined>(`Bearer ${target.tokens.admin}`), weight: 12 },
@@ -279,7 +301,7 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
     extraQuery: fc.option(fc.tuple(fc.constantFrom('unknown', 'limit[]', '__proto__', 'q'), hostileString), { nil: undefined, freq: 8 }),
     headers: fc.tuple(...headerParams.map((parameter) => headerValue(parameter.name, parameter.schema))),
     auth,
-    body: bodySchema ? fromSchema(spec, bodySchema) : fc.constant(undefined),
+    body: bodySchema ? fromSchema(spec, bodySchema, 'valid', 0, hints) : fc.constant(undefined),
     boundaryBody: bodySchema ? fromSchema(spec, bodySchema, 'boundary') : fc.constant(undefined),
     bodyVariant: fc.constantFrom(...BODY_VARIANTS),
     pick: fc.nat(),
