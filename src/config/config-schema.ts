@@ -50,7 +50,9 @@ export const EnvSchema = Type.Object({
   CONNECTION_TIMEOUT_MS: PositiveInteger(120_000, 600_000, 'Socket inactivity timeout (longer than the keep-alive timeout)'),
   KEEP_ALIVE_TIMEOUT_MS: PositiveInteger(72_000, 600_000, 'How long an idle keep-alive connection stays open (longer than a load balancer keeps its own: 60 s is common)'),
   MAX_REQUESTS_PER_SOCKET: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Requests served on one keep-alive connection before it is closed (0: unlimited). Node answers 503 to requests a client pipelines past the limit.' }),
-  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000, description: 'Shed load (503) when the mean event-loop delay exceeds this (0: off)' }),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 60_000, description: 'Shed load (503) when the mean event-loop delay exceeds this (0: off). Default 1000; off with the embedded database' }),
+  ),
   PRESSURE_MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'Shed load (503) above this event-loop utilization, 0..1 (0: off)' }),
   PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Shed load (503) above this heap size (0: off)' }),
   PRESSURE_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Shed load (503) above this resident set size (0: off)' }),
