@@ -6,9 +6,11 @@ import type { AppConfig } from './config/config.js'
 import { loggerOptions } from './logger.js'
 import securityHeaders from './plugins/external/security-headers.js'
 import openapi from './plugins/external/openapi.js'
+import loadShedding from './plugins/external/load-shedding.js'
 import prisma from './plugins/app/prisma.js'
 import errorHandler, { clientErrorResponse, frameworkErrorResponse } from './plugins/app/error-handler.js'
 import methodNotAllowed from './plugins/app/method-not-allowed.js'
+import rejectNul from './plugins/app/reject-nul.js'
 import authentication from './plugins/app/authentication.js'
 import systemRoutes from './routes/system/index.js'
 import staffRoutes from './routes/staff/index.js'
@@ -51,6 +53,12 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimitBytes,
+    // Slow or idle clients cannot hold sockets open forever.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    maxRequestsPerSocket: config.http.maxRequestsPerSocket,
+    http: { maxHeaderSize: config.http.maxHeaderBytes, headersTimeout: config.http.headersTimeoutMs },
     trustProxy: trustProxyOption(config.trustProxy),
     ajv: {
       // Reject unknown fields instead of silently dropping them.
@@ -77,13 +85,16 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   })
 
   // External plugins, then the domain, then routes: the order never changes.
+  await app.register(loadShedding, { config })
   await app.register(sensible)
   await app.register(securityHeaders, { config })
-  await app.register(openapi)
+  // Before openapi: it adds the 429 response that every write route can give.
   await app.register(rateLimits, { config })
+  await app.register(openapi)
 
   await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
-  await app.register(methodNotAllowed)
+  await app.register(methodNotAllowed, { notFoundPerMinute: config.rateLimits.notFoundPerMinute })
+  await app.register(rejectNul)
   await app.register(prisma, { config })
   await app.register(authentication)
   await app.register(domainServices, { config })

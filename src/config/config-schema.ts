@@ -48,6 +48,22 @@ export const EnvSchema = Type.Object({
   COMMENT_SPAM_WORDS: Type.String({ default: '', maxLength: 10_000, description: 'Comma-separated words or phrases that mark a comment as spam' }),
   COMMENT_HOLD_WORDS: Type.String({ default: '', maxLength: 10_000, description: 'Comma-separated words or phrases that flag a comment for attention' }),
   SHUTDOWN_GRACE_MS: PositiveInteger(10_000, 120_000, 'How long in-flight requests get on shutdown'),
+  WRITE_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 100_000, 'Writes (POST, PATCH, PUT, DELETE) per IP per minute, on every write route'),
+  NOT_FOUND_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 100_000, 'Requests to unknown routes per IP per minute'),
+  MAX_HEADER_BYTES: PositiveInteger(16_384, 1_048_576, 'Largest accepted request head (431 beyond it)'),
+  REQUEST_TIMEOUT_MS: PositiveInteger(30_000, 600_000, 'Time a client gets to send a whole request'),
+  HEADERS_TIMEOUT_MS: PositiveInteger(10_000, 600_000, 'Time a client gets to send the request head'),
+  CONNECTION_TIMEOUT_MS: PositiveInteger(120_000, 600_000, 'Socket inactivity timeout (longer than the keep-alive timeout)'),
+  KEEP_ALIVE_TIMEOUT_MS: PositiveInteger(72_000, 600_000, 'How long an idle keep-alive connection stays open (longer than a load balancer keeps its own: 60 s is common)'),
+  MAX_REQUESTS_PER_SOCKET: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Requests served on one keep-alive connection before it is closed (0: unlimited). Node answers 503 to requests a client pipelines past the limit.' }),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 60_000, description: 'Shed load (503) when the mean event-loop delay exceeds this (0: off). Default 1000; off with the embedded database' }),
+  ),
+  PRESSURE_MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'Shed load (503) above this event-loop utilization, 0..1 (0: off)' }),
+  PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Shed load (503) above this heap size (0: off)' }),
+  PRESSURE_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Shed load (503) above this resident set size (0: off)' }),
+  PRESSURE_SAMPLE_INTERVAL_MS: PositiveInteger(1_000, 60_000, 'How often the load is sampled'),
+  PRESSURE_RETRY_AFTER_SECONDS: PositiveInteger(2, 3_600, 'Retry-After sent when shedding load'),
 })
 
 export type Env = Static<typeof EnvSchema>

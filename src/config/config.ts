@@ -22,6 +22,26 @@ export interface Config {
     retryAfterSeconds: number
   }
   shutdownGraceMs: number
+  rateLimits: {
+    writesPerMinute: number
+    notFoundPerMinute: number
+  }
+  http: {
+    maxHeaderBytes: number
+    requestTimeoutMs: number
+    headersTimeoutMs: number
+    connectionTimeoutMs: number
+    keepAliveTimeoutMs: number
+    maxRequestsPerSocket: number
+  }
+  pressure: {
+    maxEventLoopDelayMs: number
+    maxEventLoopUtilization: number
+    maxHeapUsedBytes: number
+    maxRssBytes: number
+    sampleIntervalMs: number
+    retryAfterSeconds: number
+  }
   redisUrl: string | undefined
   comments: {
     rateLimitPerMinute: number
@@ -104,6 +124,29 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retryAfterSeconds: parsed.DB_RETRY_AFTER_SECONDS,
     },
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    rateLimits: {
+      writesPerMinute: parsed.WRITE_RATE_LIMIT_PER_MINUTE,
+      notFoundPerMinute: parsed.NOT_FOUND_RATE_LIMIT_PER_MINUTE,
+    },
+    http: {
+      maxHeaderBytes: parsed.MAX_HEADER_BYTES,
+      requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
+      // Node requires headersTimeout <= requestTimeout.
+      headersTimeoutMs: Math.min(parsed.HEADERS_TIMEOUT_MS, parsed.REQUEST_TIMEOUT_MS),
+      connectionTimeoutMs: parsed.CONNECTION_TIMEOUT_MS,
+      keepAliveTimeoutMs: parsed.KEEP_ALIVE_TIMEOUT_MS,
+      maxRequestsPerSocket: parsed.MAX_REQUESTS_PER_SOCKET,
+    },
+    pressure: {
+      // The embedded PGlite runs its queries on the server's own event loop, so there a long query
+      // (or a migration run through its socket) is what delays the loop; shedding would not help.
+      maxEventLoopDelayMs: parsed.PRESSURE_MAX_EVENT_LOOP_DELAY_MS ?? (embedded ? 0 : 1_000),
+      maxEventLoopUtilization: parsed.PRESSURE_MAX_EVENT_LOOP_UTILIZATION,
+      maxHeapUsedBytes: parsed.PRESSURE_MAX_HEAP_USED_BYTES,
+      maxRssBytes: parsed.PRESSURE_MAX_RSS_BYTES,
+      sampleIntervalMs: parsed.PRESSURE_SAMPLE_INTERVAL_MS,
+      retryAfterSeconds: parsed.PRESSURE_RETRY_AFTER_SECONDS,
+    },
     redisUrl: parsed.REDIS_URL,
     comments: {
       rateLimitPerMinute: parsed.COMMENT_RATE_LIMIT_PER_MINUTE,

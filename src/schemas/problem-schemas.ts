@@ -47,7 +47,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   428: 'If-Match is required',
   429: 'Too many requests; see Retry-After',
   500: 'Unexpected failure (no internals are revealed)',
-  503: 'The database is unreachable; see Retry-After',
+  503: 'The database is unreachable or the server is overloaded; see Retry-After',
 }
 
 

@@ -12,6 +12,11 @@ t.test('defaults: embedded database, loopback, no cross-origin access', async (t
   t.same(config.corsOrigins, [])
   t.equal(config.database.poolMax, 1, 'PGlite is one session: one pooled connection')
   t.equal(config.migrateOnStart, false)
+  t.equal(config.pressure.maxEventLoopDelayMs, 0, 'the embedded database shares the event loop: no delay-based shedding')
+  t.equal(loadConfig({ DATABASE_URL: 'postgres://x@y/z' }).pressure.maxEventLoopDelayMs, 1000)
+  t.equal(loadConfig({ PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '250' }).pressure.maxEventLoopDelayMs, 250)
+  t.equal(config.http.maxRequestsPerSocket, 0)
+  t.ok(config.http.keepAliveTimeoutMs < config.http.connectionTimeoutMs, 'idle keep-alive sockets are not cut by the socket timeout')
 })
 
 t.test('parses and coerces every kind of value', async (t) => {

@@ -72,7 +72,9 @@ export async function buildTestApp(
   // On PostgreSQL the app gets the server's defaults (a pool of 10, so requests really run
   // concurrently); PGlite is one session and keeps the embedded default of one connection.
   const kindEnv = db.kind === 'external' ? { DATABASE_URL: databaseUrl } : {}
-  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', ...kindEnv, ...env }), databaseUrl }
+  // Load shedding is off unless a test turns it on: the embedded PGlite runs on the test's own event
+  // loop, and on a busy CI machine its pauses would shed requests at random.
+  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...kindEnv, ...env }), databaseUrl }
   const app = await buildApp(config, { loggerInstance: options.logger ?? pino({ level: 'silent' }) })
   const fixtures = FindMyWay()
   app.addHook('onRoute', (route) => {

@@ -35,6 +35,13 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_body',
   FST_ERR_BAD_URL: 'bad_url',
   FST_ERR_ASYNC_CONSTRAINT: 'bad_request',
+  FST_ERR_MAX_PARAM_LENGTH: 'path_parameter_too_long',
+}
+
+// The router's rejections, in words a client can act on.
+const FRAMEWORK_DETAILS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The URL contains a percent-encoded sequence that is not valid UTF-8.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than any valid value.',
 }
 
 // Codes for 4xx errors that arrive without one of ours (from a plugin, say), by status.
@@ -66,7 +73,7 @@ export function frameworkErrorResponse(error: FastifyError, request: FastifyRequ
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400
   // No onRequest hook ran for this request, so the id header is set here.
   reply.header('x-request-id', request.id)
-  void sendProblem(request, reply, status, problemCodeFor(error, status), error.message)
+  void sendProblem(request, reply, status, problemCodeFor(error, status), FRAMEWORK_DETAILS[error.code] ?? 'The request could not be routed.')
 }
 
 /**

@@ -8,7 +8,7 @@ import { sendProblem } from './error-handler.js'
  * every registered path so the not-found handler can tell the two apart and answer 405 with Allow.
  */
 export default fp(
-  async function methodNotAllowed(app: FastifyInstance) {
+  async function methodNotAllowed(app: FastifyInstance, options: { notFoundPerMinute: number }) {
     const paths = FindMyWay()
     const methodsByPath = new Map<string, Set<string>>()
 
@@ -23,7 +23,9 @@ export default fp(
       for (const method of methods) known.add(method)
     })
 
-    app.setNotFoundHandler((request, reply) => {
+    // Rate-limited, so probing for routes (or flooding unknown ones) costs the prober, not us.
+    const preHandler = app.rateLimit({ max: options.notFoundPerMinute, timeWindow: '1 minute' })
+    app.setNotFoundHandler({ preHandler }, (request, reply) => {
       const match = paths.find('GET' as HTTPMethod, request.url.split('?', 1)[0] ?? '/')
       const allowed = match ? methodsByPath.get((match.store as { path: string }).path) : undefined
       if (allowed && !allowed.has(request.method)) {
@@ -35,5 +37,5 @@ export default fp(
       return sendProblem(request, reply, 404, 'not_found', `No route matches ${request.method} ${request.url.split('?', 1)[0]}.`)
     })
   },
-  { name: 'method-not-allowed', dependencies: ['error-handler'] },
+  { name: 'method-not-allowed', dependencies: ['error-handler', 'rate-limits'] },
 )

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { SHARED_SCHEMAS } from '../../schemas/shared-schemas.js'
+import { problemResponses } from '../../schemas/problem-schemas.js'
 
 export const API_VERSION = '0.1.0'
 
@@ -45,6 +46,15 @@ function finishDocument(document: OpenApiDocument): OpenApiDocument {
 export default fp(
   async function openapi(app: FastifyInstance) {
     for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
+
+    // A route that validates any input (a header, say) can answer 400, so the document says so.
+    app.addHook('onRoute', (route) => {
+      const schema = route.schema
+      if (!schema?.response || 400 in (schema.response as object)) return
+      if (schema.params || schema.querystring || schema.body || schema.headers) {
+        schema.response = { ...(schema.response as object), ...problemResponses(400) }
+      }
+    })
 
     await app.register(swagger, {
       openapi: {

@@ -1,18 +1,38 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { AppConfig } from '../../config/config.js'
 import { TooManyRequestsError } from '../../errors/app-errors.js'
+import { problemResponses } from '../../schemas/problem-schemas.js'
 import { clientKey } from '../../http/client-address.js'
 
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+function isWrite(route: RouteOptions): boolean {
+  const methods = Array.isArray(route.method) ? route.method : [route.method]
+  return methods.some((method) => WRITE_METHODS.has(method))
+}
+
 /**
- * Per-client limits (an IPv4 address, an IPv6 /64), declared on the routes that need them. With REDIS_URL the counters live in Redis,
- * so several instances share them; without it, in memory.
+ * Per-client limits (an IPv4 address, an IPv6 /64). Every write route gets the write limit unless it declares a stricter one of its
+ * own (comment submissions do), and declares the 429 it can answer. With REDIS_URL the counters
+ * live in Redis, so several instances share them; without it, in memory.
  */
 export default fp(
   async function rateLimits(app: FastifyInstance, options: { config: AppConfig }) {
-    const { redisUrl } = options.config
+    const { redisUrl, rateLimits: limits } = options.config
+
+    // Registered before the rate-limit plugin's own onRoute hook, so it sees the config set here.
+    app.addHook('onRoute', (route) => {
+      if (!isWrite(route)) return
+      const config = (route.config ?? {}) as Record<string, unknown>
+      if (!config.rateLimit) route.config = { ...config, rateLimit: { max: limits.writesPerMinute, timeWindow: '1 minute' } }
+      if (route.schema?.response && !(429 in (route.schema.response as object))) {
+        route.schema.response = { ...(route.schema.response as object), ...problemResponses(429) }
+      }
+    })
+
     // Fail fast rather than queue: a slow Redis must not stall requests (skipOnError lets them through).
     const redis = redisUrl ? new Redis(redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined
     redis?.on('error', (error) => app.log.warn({ err: error }, 'rate-limit store unavailable'))

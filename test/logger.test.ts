@@ -1,0 +1,45 @@
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import t from 'tap'
+import { loggerOptions } from '../src/logger.js'
+import { buildTestApp, staffToken } from './helpers/build-test-app.js'
+import { submitComment } from './helpers/comments.js'
+
+t.test('bearer and receipt tokens never reach the logs, at any level', async (t) => {
+  const lines: string[] = []
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk))
+      done()
+    },
+  })
+  const logger = pino({ ...loggerOptions({ logLevel: 'trace' }), serializers: {
+    // As a future change might: log every request's headers. Redaction must still hold.
+    req: (req: { method: string; url: string; headers: Record<string, unknown> }) => ({ method: req.method, url: req.url, headers: req.headers }),
+  } }, sink)
+  const { app } = await buildTestApp(t, { COMMENT_FLOOD_SECONDS: '0' }, { logger })
+  const admin = await staffToken(app, 'admin')
+  const revoked = await staffToken(app, 'moderator')
+  await app.staffService.revokeToken(revoked.tokenId)
+
+  const submitted = (await submitComment(app)).json()
+  const receipt = submitted.receiptToken as string
+  const secrets = [admin.token, revoked.token, receipt]
+
+  await app.inject({ url: '/v1/staff/me', headers: admin.headers })
+  await app.inject({ url: '/v1/staff/me', headers: revoked.headers })
+  await app.inject({ url: `/v1/moderation/comments/${submitted.id}`, headers: admin.headers })
+  await app.inject({ url: `/v1/comments/${submitted.id}`, headers: { 'x-receipt-token': receipt } })
+  await app.inject({ url: `/v1/comments/not-a-uuid`, headers: { 'x-receipt-token': receipt, authorization: `Bearer ${admin.token}` } })
+  await app.inject({ method: 'PATCH', url: `/v1/comments/${submitted.id}`, headers: { ...admin.headers, 'content-type': 'application/json' }, payload: '{"status":' })
+  await app.inject({ url: '/v1/nowhere', headers: { ...admin.headers, 'x-receipt-token': receipt } })
+  await app.inject({ url: '/v1/acupoints', headers: { authorization: `Bearer ${revoked.token}` } })
+
+  const output = lines.join('')
+  t.match(output, /incoming request/, 'requests were logged (the test would see a token if one leaked)')
+  t.match(output, /\[redacted\]/, 'the headers were logged, with the secrets censored')
+  for (const secret of secrets) {
+    t.notOk(output.includes(secret), 'a token never appears in the log')
+    t.notOk(output.includes(secret.slice(-43)), 'nor its secret part')
+  }
+})
