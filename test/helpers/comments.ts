@@ -49,13 +49,16 @@ export async function moderate(app: FastifyInstance, id: string, status: string,
  */
 export async function holdRowLock(databaseUrl: string, table: string, id: string) {
   const client = new pg.Client({ connectionString: databaseUrl })
+  // The test database is dropped WITH (FORCE) at teardown; a holder left open by a failed test must
+  // not turn that into an uncaught error that hides the real failure.
+  client.on('error', () => {})
   await client.connect()
   await client.query('BEGIN')
   await client.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [id])
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
   const holder = rows[0]!.pid
   return {
-    async waitForWaiters(waiters: number, timeoutMs = 10_000) {
+    async waitForWaiters(waiters: number, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         // Activity statistics are a snapshot per transaction: clear it to see the present.

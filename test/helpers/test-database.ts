@@ -65,6 +65,8 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   }
 
   const pool = new pg.Pool({ connectionString: url, max: 1 })
+  // An idle connection cut by the teardown's DROP DATABASE … WITH (FORCE) is expected, not a failure.
+  pool.on('error', () => {})
   return {
     url,
     kind: environmentConfig.databaseUrl ? 'external' : 'embedded',
