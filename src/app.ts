@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import sensible from '@fastify/sensible'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppConfig } from './config/config.js'
+import type { QueryObserver } from './db/prisma-client.js'
 import { loggerOptions } from './logger.js'
 import securityHeaders from './plugins/external/security-headers.js'
 import openapi from './plugins/external/openapi.js'
@@ -25,6 +26,8 @@ import articleRoutes from './routes/articles/index.js'
 export interface BuildAppOptions {
   /** A pino logger to use instead of one made from the config (the server's, or a test's capture). */
   loggerInstance?: FastifyBaseLogger
+  /** Sees every SQL statement the app sends: lets tests assert how many queries a request costs. */
+  onQuery?: QueryObserver
 }
 
 // A client-supplied request id is kept only if it is short and plain, so it cannot forge log lines.
@@ -70,7 +73,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
 
   await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
   await app.register(methodNotAllowed)
-  await app.register(prisma, { config })
+  await app.register(prisma, { config, onQuery: options.onQuery })
   await app.register(authentication)
   await app.register(domainServices, { config })
 

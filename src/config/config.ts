@@ -20,6 +20,8 @@ export interface Config {
     retryAfterSeconds: number
   }
   shutdownGraceMs: number
+  /** Bound on staleness across instances; this instance's own writes clear the cache at once. */
+  referenceCacheSeconds: number
   redisUrl: string | undefined
   comments: {
     rateLimitPerMinute: number
@@ -98,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retryAfterSeconds: parsed.DB_RETRY_AFTER_SECONDS,
     },
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    referenceCacheSeconds: parsed.REFERENCE_CACHE_SECONDS,
     redisUrl: parsed.REDIS_URL,
     comments: {
       rateLimitPerMinute: parsed.COMMENT_RATE_LIMIT_PER_MINUTE,

@@ -8,9 +8,17 @@ import { PreconditionFailedError, PreconditionRequiredError } from '../errors/ap
  * invalidate it, and a PATCH can check If-Match against the very representation the client saw.
  */
 export function etagOf(representation: unknown): string {
+  const memo = typeof representation === 'object' && representation !== null ? etags.get(representation) : undefined
+  if (memo) return memo
   const digest = createHash('sha256').update(JSON.stringify(representation)).digest('base64url')
-  return `"${digest.slice(0, 27)}"`
+  const etag = `"${digest.slice(0, 27)}"`
+  if (typeof representation === 'object' && representation !== null) etags.set(representation, etag)
+  return etag
 }
+
+// A cached representation is the same object on every request, and never mutated (see
+// reference-cache.ts): its tag is hashed once, and a 304 for it costs no hashing at all.
+const etags = new WeakMap<object, string>()
 
 function tagsIn(header: string): string[] {
   return header.split(',').map((tag) => tag.trim().replace(/^W\//, '')).filter(Boolean)

@@ -19,6 +19,8 @@ export interface TestAppOptions extends TestDatabaseOptions {
   beforeReady?: (app: FastifyInstance) => void
   /** Route the app's database connections through a proxy the test can cut. */
   throughProxy?: boolean
+  /** Sees every SQL statement the app sends. */
+  onQuery?: (sql: string) => void
 }
 
 /**
@@ -35,7 +37,10 @@ export async function buildTestApp(
   const proxy = options.throughProxy ? await startTcpProxy(target.hostname, Number(target.port || 5432)) : undefined
   const databaseUrl = proxy ? proxy.wrap(db.url) : db.url
   const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }), databaseUrl }
-  const app = await buildApp(config, { loggerInstance: options.logger ?? pino({ level: 'silent' }) })
+  const app = await buildApp(config, {
+    loggerInstance: options.logger ?? pino({ level: 'silent' }),
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+  })
   options.beforeReady?.(app)
   await app.ready()
   t.teardown(async () => {
