@@ -7,7 +7,7 @@
  *   npm run bench -- --duration 5 --only acupoint-by-code,comments-deep-page
  *   npm run bench -- --server-env REFERENCE_CACHE_SECONDS=0 --label no-cache
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import os from 'node:os'
@@ -35,6 +35,10 @@ const { values: args } = parseArgs({
     'server-env': { type: 'string', multiple: true, default: [] },
     'database-name': { type: 'string', default: 'acupoint_bench' },
     'no-save': { type: 'boolean', default: false },
+    // Flags for the server's node process, e.g. --node-flags=--liftoff-only (see bench/README.md).
+    'node-flags': { type: 'string', default: '' },
+    // Skip `npm run build` and run the dist/ already there.
+    'no-build': { type: 'boolean', default: false },
   },
 })
 
@@ -55,8 +59,9 @@ const runId = Date.now().toString(36)
 // ─── child processes ───────────────────────────────────────────────────────────────────────────
 
 const children = new Set<ChildProcess>()
-function startChild(script: string, scriptArgs: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...scriptArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+function startChild(nodeArgs: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const script = nodeArgs.at(-1)!
+  const child = spawn(process.execPath, nodeArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
   child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${path.basename(script)}] ${chunk}`))
@@ -215,6 +220,10 @@ async function main() {
   const pendingWanted = Math.max(5_000, Math.round(duration * 4_000))
 
   console.log(`acupoint-api benchmark: ${embedded ? 'embedded PGlite' : 'PostgreSQL'}, ${duration} s per scenario, ${connections} connections`)
+  if (!args['no-build']) {
+    console.log('building (npm run build)')
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' })
+  }
   let prepared: PreparedData
   let databaseUrl: string | undefined
   if (embedded) {
@@ -251,7 +260,9 @@ async function main() {
   } else {
     childEnv.DATABASE_URL = databaseUrl
   }
-  const server = startChild('src/server.ts', [], childEnv)
+  // The server runs as in production: compiled, with the node flags of `npm run serve` (and the Dockerfile).
+  const nodeFlags = args['node-flags'] ? args['node-flags'].split(/\s+/).filter(Boolean) : await serveFlags()
+  const server = startChild([...nodeFlags, 'dist/server.js'], childEnv)
   server.stdout!.on('data', () => {})
   await waitFor(`${appUrl}/ready`, server)
   const serverPid = server.pid!
@@ -268,7 +279,7 @@ async function main() {
   await mkdir(path.join(benchDir, 'data'), { recursive: true })
   const payloadFile = path.join(benchDir, 'data', 'baseline-payload.json')
   await writeFile(payloadFile, payload)
-  const bare = startChild('bench/bare-server.ts', [payloadFile], { PATH: process.env.PATH ?? '' })
+  const bare = startChild([...nodeFlags, '--import', 'tsx', 'bench/bare-server.ts', payloadFile], { PATH: process.env.PATH ?? '' })
   const bareUrl = await new Promise<string>((resolve, reject) => {
     bare.stdout!.on('data', (chunk: Buffer) => {
       const match = /ready (\S+)/.exec(String(chunk))
@@ -335,7 +346,8 @@ async function main() {
     label: args.label || undefined,
     database: embedded ? 'embedded PGlite' : 'PostgreSQL',
     machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    settings: { duration, warmup, connections, serverEnv: { COMMENT_FLOOD_SECONDS: '0', COMMENT_RATE_LIMIT_PER_MINUTE: '10000', TRUST_PROXY: 'true', LOG_LEVEL: 'warn', ...serverEnv } },
+    commit: gitCommit(),
+    settings: { duration, warmup, connections, nodeFlags: nodeFlags.join(' '), serverEnv: { COMMENT_FLOOD_SECONDS: '0', COMMENT_RATE_LIMIT_PER_MINUTE: '10000', TRUST_PROXY: 'true', LOG_LEVEL: 'warn', ...serverEnv } },
     data: prepared.counts,
     baselineRequestsPerSecond: Math.round(ceiling),
     rawPg,
@@ -352,6 +364,23 @@ async function main() {
     const file = path.join(benchDir, 'results', `${stamp}${embedded ? '-embedded' : ''}${args.label ? `-${args.label}` : ''}.json`)
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
     console.log(`\nwritten: ${path.relative(root, file)}`)
+  }
+}
+
+/** The flags between `node` and `dist/server.js` in package.json's serve script. */
+async function serveFlags(): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const match = /^node\s+(.*?)\s*dist\/server\.js$/.exec(manifest.scripts.serve ?? '')
+  if (!match) throw new Error('package.json\'s serve script is not `node [flags] dist/server.js`')
+  return match[1]!.split(/\s+/).filter(Boolean)
+}
+
+function gitCommit(): string | undefined {
+  try {
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench/*.ts'], { cwd: root, encoding: 'utf8' }).trim() ? '+changes' : ''
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim() + dirty
+  } catch {
+    return undefined
   }
 }
 
