@@ -34,6 +34,8 @@ export interface PreparedData {
   generateSeconds: number
   explainDeepPage: string
   explainFirstPage: string
+  /** The deep page as it was queried before the `created_at >=` bound (for comparison). */
+  explainDeepPageWithoutBound: string
 }
 
 const log = pino({ level: 'warn' })
@@ -113,9 +115,10 @@ async function generate(client: pg.Client, volume: VolumeOptions): Promise<void>
   })
 }
 
-/** The SQL the comment listing issues (as Prisma renders it), for EXPLAIN. */
-export function pageQuerySql(withCursor: boolean): string {
-  const keyset = withCursor ? `AND created_at >= $2 AND (created_at > $2 OR (created_at = $2 AND id > $3::uuid))` : ''
+/** The SQL the comment listing issues (as Prisma renders it, checked with its query log), for EXPLAIN. */
+export function pageQuerySql(withCursor: boolean, bound = true): string {
+  const order = `(created_at > $2 OR (created_at = $2 AND id > $3::uuid))`
+  const keyset = withCursor ? `AND ${bound ? 'created_at >= $2 AND ' : ''}${order}` : ''
   return `SELECT id, parent_id, author_name, body, created_at FROM comments
           WHERE article_id = $1::uuid AND status = 'approved' ${keyset}
           ORDER BY created_at ASC, id ASC LIMIT 21`
@@ -151,9 +154,9 @@ export async function prepareData(url: string, config: Config, volume: VolumeOpt
     // Built the way the server builds its cursors (src/http/pagination.ts, comment-service listPublic).
     const deepCursor = encodeCursor({ t: tenThousandth.created_at.toISOString(), id: tenThousandth.id })
 
-    const explain = async (withCursor: boolean) => {
+    const explain = async (withCursor: boolean, bound = true) => {
       const params = withCursor ? [tenThousandth.article_id, tenThousandth.created_at, tenThousandth.id] : [tenThousandth.article_id]
-      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${pageQuerySql(withCursor)}`, params)
+      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${pageQuerySql(withCursor, bound)}`, params)
       return plan.rows.map((row) => row['QUERY PLAN']).join('\n')
     }
 
@@ -182,6 +185,7 @@ export async function prepareData(url: string, config: Config, volume: VolumeOpt
       generateSeconds,
       explainFirstPage: await explain(false),
       explainDeepPage: await explain(true),
+      explainDeepPageWithoutBound: await explain(true, false),
     }
   } finally {
     await client.end()

@@ -354,7 +354,11 @@ async function main() {
     serverPeakRssMb: Math.round(serverMemory.hwm),
     scenarios: results,
     targets,
-    explain: { firstPage: prepared.explainFirstPage, deepPage: prepared.explainDeepPage },
+    explain: {
+      firstPage: prepared.explainFirstPage,
+      deepPage: prepared.explainDeepPage,
+      deepPageWithoutCreatedAtBound: prepared.explainDeepPageWithoutBound,
+    },
     totalSeconds: Math.round((Date.now() - started) / 1000),
   }
   printTable(report.scenarios, report)
