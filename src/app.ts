@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import sensible from '@fastify/sensible'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppConfig } from './config/config.js'
+import type { QueryObserver } from './db/prisma-client.js'
 import { loggerOptions } from './logger.js'
 import securityHeaders from './plugins/external/security-headers.js'
 import openapi from './plugins/external/openapi.js'
@@ -29,6 +30,8 @@ export interface BuildAppOptions {
   loggerInstance?: FastifyBaseLogger
   /** Called for every route as it is registered (tests compare the routes with openapi.yaml). */
   onRoute?: (route: RouteOptions) => void
+  /** Sees every SQL statement the app sends: lets tests assert how many queries a request costs. */
+  onQuery?: QueryObserver
 }
 
 // A client-supplied request id is kept only if it is short and plain, so it cannot forge log lines.
@@ -95,7 +98,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
   await app.register(methodNotAllowed, { notFoundPerMinute: config.rateLimits.notFoundPerMinute })
   await app.register(rejectNul)
-  await app.register(prisma, { config })
+  await app.register(prisma, { config, onQuery: options.onQuery })
   await app.register(authentication)
   await app.register(domainServices, { config })
 

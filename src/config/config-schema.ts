@@ -47,6 +47,10 @@ export const EnvSchema = Type.Object({
   COMMENT_MAX_LINKS: Type.Integer({ minimum: 0, maximum: 100, default: 2, description: 'More links than this flag a comment for attention' }),
   COMMENT_SPAM_WORDS: Type.String({ default: '', maxLength: 10_000, description: 'Comma-separated words or phrases that mark a comment as spam' }),
   COMMENT_HOLD_WORDS: Type.String({ default: '', maxLength: 10_000, description: 'Comma-separated words or phrases that flag a comment for attention' }),
+  REFERENCE_CACHE_SECONDS: Type.Integer({
+    minimum: 0, maximum: 3_600, default: 30,
+    description: 'How long a cached point, channel or article may be served; writes in this process clear it at once (0: no cache)',
+  }),
   SHUTDOWN_GRACE_MS: PositiveInteger(10_000, 120_000, 'How long in-flight requests get on shutdown'),
   WRITE_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 100_000, 'Writes (POST, PATCH, PUT, DELETE) per IP per minute, on every write route'),
   NOT_FOUND_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 100_000, 'Requests to unknown routes per IP per minute'),

@@ -42,6 +42,8 @@ export interface Config {
     sampleIntervalMs: number
     retryAfterSeconds: number
   }
+  /** Bound on staleness across instances; this instance's own writes clear the cache at once. */
+  referenceCacheSeconds: number
   redisUrl: string | undefined
   comments: {
     rateLimitPerMinute: number
@@ -147,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sampleIntervalMs: parsed.PRESSURE_SAMPLE_INTERVAL_MS,
       retryAfterSeconds: parsed.PRESSURE_RETRY_AFTER_SECONDS,
     },
+    referenceCacheSeconds: parsed.REFERENCE_CACHE_SECONDS,
     redisUrl: parsed.REDIS_URL,
     comments: {
       rateLimitPerMinute: parsed.COMMENT_RATE_LIMIT_PER_MINUTE,

@@ -4,7 +4,10 @@ import type { AppConfig } from '../config/config.js'
 
 export type { PrismaClient }
 
-export function createPrismaClient(databaseUrl: string, database: AppConfig['database']): PrismaClient {
+/** Called with every SQL statement Prisma sends (for tests that count queries per request). */
+export type QueryObserver = (sql: string) => void
+
+export function createPrismaClient(databaseUrl: string, database: AppConfig['database'], onQuery?: QueryObserver): PrismaClient {
   const adapter = new PrismaPg({
     connectionString: databaseUrl,
     max: database.poolMax,
@@ -14,5 +17,8 @@ export function createPrismaClient(databaseUrl: string, database: AppConfig['dat
     query_timeout: database.queryTimeoutMs + 1_000,
     idleTimeoutMillis: 30_000,
   })
-  return new PrismaClient({ adapter })
+  if (!onQuery) return new PrismaClient({ adapter })
+  const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })
+  prisma.$on('query', (event) => onQuery(event.query))
+  return prisma
 }

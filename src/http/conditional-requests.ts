@@ -8,9 +8,17 @@ import { PreconditionFailedError, PreconditionRequiredError } from '../errors/ap
  * invalidate it, and a PATCH can check If-Match against the very representation the client saw.
  */
 export function etagOf(representation: unknown): string {
+  const memo = typeof representation === 'object' && representation !== null ? etags.get(representation) : undefined
+  if (memo) return memo
   const digest = createHash('sha256').update(JSON.stringify(representation)).digest('base64url')
-  return `"${digest.slice(0, 27)}"`
+  const etag = `"${digest.slice(0, 27)}"`
+  if (typeof representation === 'object' && representation !== null) etags.set(representation, etag)
+  return etag
 }
+
+// A cached representation is the same object on every request, and never mutated (see
+// reference-cache.ts): its tag is hashed once, and a 304 for it costs no hashing at all.
+const etags = new WeakMap<object, string>()
 
 function tagsIn(header: string): string[] {
   return header.split(',').map((tag) => tag.trim().replace(/^W\//, '')).filter(Boolean)
@@ -42,8 +50,19 @@ export function sendRepresentation<T>(
   const etag = etagOf(representation)
   reply.header('etag', etag).header('cache-control', cacheControl).header('vary', 'Authorization')
   if (matchesIfNoneMatch(request, etag)) return reply.code(304).send()
-  return representation
+  // Serialised once per object and route, with the route's own 200 serializer (the one Fastify
+  // would use), so a cached representation is sent as ready-made bytes.
+  const serialize = reply.getSerializationFunction('200', 'application/json')
+  if (!serialize || typeof representation !== 'object' || representation === null) return representation
+  const route = `${request.method} ${request.routeOptions.url}`
+  let byRoute = bodies.get(representation)
+  if (!byRoute) bodies.set(representation, (byRoute = new Map()))
+  let body = byRoute.get(route)
+  if (body === undefined) byRoute.set(route, (body = serialize(representation as Record<string, unknown>)))
+  return reply.type('application/json; charset=utf-8').send(body)
 }
+
+const bodies = new WeakMap<object, Map<string, string>>()
 
 /**
  * A write needs If-Match with the ETag the client last read: missing gives 428, stale gives 412,

@@ -3,6 +3,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-err
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
 import { EXTRA_POINT_SORT_BASE, sortKeyFor } from '../seed/seed-database.js'
 import { presentAcupointDetail, presentAcupointSummary, presentClaim, type AcupointDetailRow } from './reference-presenters.js'
+import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 
 export interface AcupointFilters {
   channel?: string
@@ -56,7 +57,7 @@ const DETAIL_INCLUDE = {
 const isSortCursor = (value: Record<string, unknown>): value is { k: number } =>
   Number.isSafeInteger(value.k) && Object.keys(value).length === 1
 
-export function createAcupointService(prisma: PrismaClient) {
+export function createAcupointService(prisma: PrismaClient, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
   async function findId(code: string): Promise<{ id: string; code: string }> {
     const canonical = normaliseCode(code)
     const point = await prisma.acupoint.findFirst({
@@ -82,10 +83,12 @@ export function createAcupointService(prisma: PrismaClient) {
     return rows.map((row) => row.id)
   }
 
-  async function detail(code: string) {
-    const { id } = await findId(code)
-    const point = await prisma.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
-    return presentAcupointDetail(point as AcupointDetailRow)
+  function detail(code: string) {
+    return cache.get(`acupoint:${normaliseCode(code)}`, async () => {
+      const { id } = await findId(code)
+      const point = await prisma.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
+      return presentAcupointDetail(point as AcupointDetailRow)
+    })
   }
 
   async function resolveChannel(channel: string | null | undefined, number: number | null | undefined) {
@@ -128,59 +131,14 @@ export function createAcupointService(prisma: PrismaClient) {
     findId,
     detail,
 
-    async list(filters: AcupointFilters) {
-      const after = decodeCursor(filters.cursor, isSortCursor)
-      const claimMatches: Prisma.ClaimWhereInput[] = []
-      if (filters.organ) claimMatches.push({ kind: 'linked_organ', keyword: normaliseKeyword(filters.organ) })
-      if (filters.effect) claimMatches.push({ kind: 'cosmetic_effect', keyword: normaliseKeyword(filters.effect) })
-      const claimFilters: Prisma.AcupointWhereInput[] = claimMatches.map((match) => ({ claims: { some: match } }))
-      const where: Prisma.AcupointWhereInput = {
-        ...(filters.channel ? { channelCode: filters.channel.toUpperCase() } : {}),
-        ...(filters.region ? { region: filters.region as Prisma.AcupointWhereInput['region'] } : {}),
-        ...(after ? { sortKey: { gt: after.k } } : {}),
-        ...(filters.q ? { id: { in: await search(filters.q) } } : {}),
-        AND: claimFilters,
-      }
-      // A point found by what a source claims comes with those claims, so the reader sees who claims it.
-      const include = {
-        channel: true,
-        ...(claimMatches.length > 0
-          ? { claims: { where: { OR: claimMatches }, include: { source: true }, orderBy: [{ kind: 'asc' as const }, { id: 'asc' as const }] } }
-          : {}),
-      }
-      const rows = await prisma.acupoint.findMany({ where, include, orderBy: { sortKey: 'asc' }, take: filters.limit + 1 })
-      return toPage(rows, filters.limit, (row) => ({
-        ...presentAcupointSummary(row),
-        ...('claims' in row ? { matchedClaims: (row.claims as Array<Claim & { source: Source }>).map((claim) => presentClaim(claim, row.code)) } : {}),
-      }), (row) => encodeCursor({ k: row.sortKey }))
+    list(filters: AcupointFilters) {
+      const key = `acupoints:${JSON.stringify([filters.channel, filters.region, filters.organ, filters.effect, filters.q, filters.limit, filters.cursor])}`
+      return cache.get(key, () => listUncached(filters))
     },
 
     async create(input: AcupointInput) {
       const code = normaliseCode(input.code)
-      await assertSource(input.standardSourceId)
-      const channel = (await resolveChannel(input.channel ?? null, input.number ?? null))!
-      const sortKey = channel.channelCode ? channel.sortKey! : await nextExtraSortKey()
-      const alternateCodes = (input.alternateCodes ?? []).map(normaliseCode)
-      await assertCodesFree([code, ...alternateCodes])
-      const clash = channel.channelCode ? await prisma.acupoint.findFirst({ where: { sortKey }, select: { code: true } }) : null
-      if (clash) throw new ConflictError(`${clash.code} already holds that position on the channel.`, 'duplicate_acupoint')
-      await prisma.acupoint.create({
-        data: {
-          code,
-          alternateCodes,
-          channelCode: channel.channelCode,
-          number: channel.number,
-          sortKey,
-          pinyin: input.pinyin,
-          hanziTraditional: input.hanziTraditional,
-          hanziSimplified: input.hanziSimplified,
-          englishName: input.englishName,
-          region: (input.region ?? null) as Prisma.AcupointCreateInput['region'],
-          location: input.location ?? null,
-          cautions: input.cautions ?? [],
-          standardSourceId: input.standardSourceId,
-        },
-      })
+      await invalidating(cache, () => insert(code, input))
       return detail(code)
     },
 
@@ -189,56 +147,118 @@ export function createAcupointService(prisma: PrismaClient) {
      * holding a row lock so that two editors cannot both pass the check.
      */
     async update(code: string, patch: Partial<Omit<AcupointInput, 'code'>>, check: (current: ReturnType<typeof presentAcupointDetail>) => void) {
-      const { id } = await findId(code)
-      const channel = await resolveChannel(patch.channel, patch.number)
-      if (patch.standardSourceId) await assertSource(patch.standardSourceId)
-      if (patch.alternateCodes !== undefined) await assertCodesFree(patch.alternateCodes.map(normaliseCode), id)
-      await prisma.$transaction(async (tx) => {
-        await tx.$queryRaw`SELECT id FROM acupoints WHERE id = ${id}::uuid FOR UPDATE`
-        const current = await tx.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
-        check(presentAcupointDetail(current as AcupointDetailRow))
-        // A channel point turned into an extra point moves after the channel points.
-        if (channel && !channel.channelCode && current.sortKey < EXTRA_POINT_SORT_BASE) channel.sortKey = await nextExtraSortKey(tx)
-        await tx.acupoint.update({
-          where: { id },
-          data: {
-            ...(patch.alternateCodes !== undefined ? { alternateCodes: patch.alternateCodes.map(normaliseCode) } : {}),
-            ...(channel ? { channelCode: channel.channelCode, number: channel.number, ...(channel.sortKey ? { sortKey: channel.sortKey } : {}) } : {}),
-            ...(patch.pinyin !== undefined ? { pinyin: patch.pinyin } : {}),
-            ...(patch.hanziTraditional !== undefined ? { hanziTraditional: patch.hanziTraditional } : {}),
-            ...(patch.hanziSimplified !== undefined ? { hanziSimplified: patch.hanziSimplified } : {}),
-            ...(patch.englishName !== undefined ? { englishName: patch.englishName } : {}),
-            ...(patch.region !== undefined ? { region: patch.region as Prisma.AcupointUpdateInput['region'] } : {}),
-            ...(patch.location !== undefined ? { location: patch.location } : {}),
-            ...(patch.cautions !== undefined ? { cautions: patch.cautions } : {}),
-            ...(patch.standardSourceId !== undefined ? { standardSourceId: patch.standardSourceId } : {}),
-            version: { increment: 1 },
-          },
-        })
-      })
+      await invalidating(cache, () => applyUpdate(code, patch, check))
       return detail(code)
     },
 
     /** Deletes a point nothing refers to; a point with claims or articles gives 409 and stays. */
     async remove(code: string, check: (current: ReturnType<typeof presentAcupointDetail>) => void) {
-      const { id } = await findId(code)
-      await prisma.$transaction(async (tx) => {
-        await tx.$queryRaw`SELECT id FROM acupoints WHERE id = ${id}::uuid FOR UPDATE`
-        const current = await tx.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
-        check(presentAcupointDetail(current as AcupointDetailRow))
-        const [claims, articles] = await Promise.all([
-          tx.claim.count({ where: { acupointId: id } }),
-          tx.articlePoint.count({ where: { acupointId: id } }),
-        ])
-        if (claims > 0 || articles > 0) {
-          throw new ConflictError(
-            `${current.code} is still referenced by ${claims} claim(s) and ${articles} article(s); remove those first.`,
-            'still_referenced',
-          )
-        }
-        await tx.acupoint.delete({ where: { id } })
-      })
+      await invalidating(cache, () => applyRemove(code, check))
     },
+  }
+
+  async function listUncached(filters: AcupointFilters) {
+    const after = decodeCursor(filters.cursor, isSortCursor)
+    const claimMatches: Prisma.ClaimWhereInput[] = []
+    if (filters.organ) claimMatches.push({ kind: 'linked_organ', keyword: normaliseKeyword(filters.organ) })
+    if (filters.effect) claimMatches.push({ kind: 'cosmetic_effect', keyword: normaliseKeyword(filters.effect) })
+    const claimFilters: Prisma.AcupointWhereInput[] = claimMatches.map((match) => ({ claims: { some: match } }))
+    const where: Prisma.AcupointWhereInput = {
+      ...(filters.channel ? { channelCode: filters.channel.toUpperCase() } : {}),
+      ...(filters.region ? { region: filters.region as Prisma.AcupointWhereInput['region'] } : {}),
+      ...(after ? { sortKey: { gt: after.k } } : {}),
+      ...(filters.q ? { id: { in: await search(filters.q) } } : {}),
+      AND: claimFilters,
+    }
+    // A point found by what a source claims comes with those claims, so the reader sees who claims it.
+    const include = {
+      channel: true,
+      ...(claimMatches.length > 0
+        ? { claims: { where: { OR: claimMatches }, include: { source: true }, orderBy: [{ kind: 'asc' as const }, { id: 'asc' as const }] } }
+        : {}),
+    }
+    const rows = await prisma.acupoint.findMany({ where, include, orderBy: { sortKey: 'asc' }, take: filters.limit + 1 })
+    return toPage(rows, filters.limit, (row) => ({
+      ...presentAcupointSummary(row),
+      ...('claims' in row ? { matchedClaims: (row.claims as Array<Claim & { source: Source }>).map((claim) => presentClaim(claim, row.code)) } : {}),
+    }), (row) => encodeCursor({ k: row.sortKey }))
+  }
+
+  async function insert(code: string, input: AcupointInput) {
+    await assertSource(input.standardSourceId)
+    const channel = (await resolveChannel(input.channel ?? null, input.number ?? null))!
+    const sortKey = channel.channelCode ? channel.sortKey! : await nextExtraSortKey()
+    const alternateCodes = (input.alternateCodes ?? []).map(normaliseCode)
+    await assertCodesFree([code, ...alternateCodes])
+    const clash = channel.channelCode ? await prisma.acupoint.findFirst({ where: { sortKey }, select: { code: true } }) : null
+    if (clash) throw new ConflictError(`${clash.code} already holds that position on the channel.`, 'duplicate_acupoint')
+    await prisma.acupoint.create({
+      data: {
+        code,
+        alternateCodes,
+        channelCode: channel.channelCode,
+        number: channel.number,
+        sortKey,
+        pinyin: input.pinyin,
+        hanziTraditional: input.hanziTraditional,
+        hanziSimplified: input.hanziSimplified,
+        englishName: input.englishName,
+        region: (input.region ?? null) as Prisma.AcupointCreateInput['region'],
+        location: input.location ?? null,
+        cautions: input.cautions ?? [],
+        standardSourceId: input.standardSourceId,
+      },
+    })
+  }
+
+  async function applyUpdate(code: string, patch: Partial<Omit<AcupointInput, 'code'>>, check: (current: ReturnType<typeof presentAcupointDetail>) => void) {
+    const { id } = await findId(code)
+    const channel = await resolveChannel(patch.channel, patch.number)
+    if (patch.standardSourceId) await assertSource(patch.standardSourceId)
+    if (patch.alternateCodes !== undefined) await assertCodesFree(patch.alternateCodes.map(normaliseCode), id)
+    await prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM acupoints WHERE id = ${id}::uuid FOR UPDATE`
+      const current = await tx.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
+      check(presentAcupointDetail(current as AcupointDetailRow))
+      // A channel point turned into an extra point moves after the channel points.
+      if (channel && !channel.channelCode && current.sortKey < EXTRA_POINT_SORT_BASE) channel.sortKey = await nextExtraSortKey(tx)
+      await tx.acupoint.update({
+        where: { id },
+        data: {
+          ...(patch.alternateCodes !== undefined ? { alternateCodes: patch.alternateCodes.map(normaliseCode) } : {}),
+          ...(channel ? { channelCode: channel.channelCode, number: channel.number, ...(channel.sortKey ? { sortKey: channel.sortKey } : {}) } : {}),
+          ...(patch.pinyin !== undefined ? { pinyin: patch.pinyin } : {}),
+          ...(patch.hanziTraditional !== undefined ? { hanziTraditional: patch.hanziTraditional } : {}),
+          ...(patch.hanziSimplified !== undefined ? { hanziSimplified: patch.hanziSimplified } : {}),
+          ...(patch.englishName !== undefined ? { englishName: patch.englishName } : {}),
+          ...(patch.region !== undefined ? { region: patch.region as Prisma.AcupointUpdateInput['region'] } : {}),
+          ...(patch.location !== undefined ? { location: patch.location } : {}),
+          ...(patch.cautions !== undefined ? { cautions: patch.cautions } : {}),
+          ...(patch.standardSourceId !== undefined ? { standardSourceId: patch.standardSourceId } : {}),
+          version: { increment: 1 },
+        },
+      })
+    })
+  }
+
+  async function applyRemove(code: string, check: (current: ReturnType<typeof presentAcupointDetail>) => void) {
+    const { id } = await findId(code)
+    await prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM acupoints WHERE id = ${id}::uuid FOR UPDATE`
+      const current = await tx.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
+      check(presentAcupointDetail(current as AcupointDetailRow))
+      const [claims, articles] = await Promise.all([
+        tx.claim.count({ where: { acupointId: id } }),
+        tx.articlePoint.count({ where: { acupointId: id } }),
+      ])
+      if (claims > 0 || articles > 0) {
+        throw new ConflictError(
+          `${current.code} is still referenced by ${claims} claim(s) and ${articles} article(s); remove those first.`,
+          'still_referenced',
+        )
+      }
+      await tx.acupoint.delete({ where: { id } })
+    })
   }
 }
 

@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
 import { normaliseCode } from './acupoint-service.js'
 import { presentArticleDetail, presentArticleSummary, type ArticleDetailRow } from './reference-presenters.js'
 import type { SourceService } from './source-service.js'
+import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 
 export interface ArticleInput {
   slug: string
@@ -32,7 +33,11 @@ const isArticleCursor = (value: Record<string, unknown>): value is { p: string; 
   typeof value.p === 'string' && !Number.isNaN(Date.parse(value.p)) && typeof value.id === 'string' &&
   /^[0-9a-f-]{36}$/.test(value.id) && Object.keys(value).length === 2
 
-export function createArticleService(prisma: PrismaClient, sources: SourceService) {
+/**
+ * Public reads are cached (`article:`/`articles:` keys); editor writes clear the whole reference
+ * cache, and moderation clears the article keys, whose approved-comment counts it changes.
+ */
+export function createArticleService(prisma: PrismaClient, sources: SourceService, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
   /** Drafts exist only for editors: to everyone else they are 404, as if they did not exist. */
   async function load(slug: string, includeDrafts: boolean, client: Prisma.TransactionClient = prisma) {
     const article = await client.article.findUnique({ where: { slug }, include: DETAIL_INCLUDE })
@@ -67,10 +72,12 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
 
   return {
     async detail(slug: string, includeDrafts: boolean) {
-      return presentArticleDetail((await load(slug, includeDrafts)) as ArticleDetailRow)
+      // Editors see drafts, and always the database's current state.
+      if (includeDrafts) return presentArticleDetail((await load(slug, true)) as ArticleDetailRow)
+      return cache.get(`article:${slug}`, async () => presentArticleDetail((await load(slug, false)) as ArticleDetailRow))
     },
 
-    async list(limit: number, cursor?: string) {
+    list: (limit: number, cursor?: string) => cache.get(`articles:${limit}:${cursor ?? ''}`, async () => {
       const after = decodeCursor(cursor, isArticleCursor)
       const rows = await prisma.article.findMany({
         where: {
@@ -84,9 +91,9 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
         take: limit + 1,
       })
       return toPage(rows, limit, presentArticleSummary, (row) => encodeCursor({ p: row.publishedAt!.toISOString(), id: row.id }))
-    },
+    }),
 
-    async create(input: ArticleInput) {
+    create: (input: ArticleInput) => invalidating(cache, async () => {
       if (input.sourceId) await sources.assertExists(input.sourceId, '/sourceId')
       const pointIds = await resolvePoints(input.points ?? [])
       const taken = await prisma.article.findUnique({ where: { slug: input.slug }, select: { id: true } })
@@ -106,9 +113,9 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
         },
       })
       return presentArticleDetail((await load(input.slug, true)) as ArticleDetailRow)
-    },
+    }),
 
-    async update(slug: string, patch: Partial<Omit<ArticleInput, 'slug'>>, check: (current: ArticleView) => void) {
+    update: (slug: string, patch: Partial<Omit<ArticleInput, 'slug'>>, check: (current: ArticleView) => void) => invalidating(cache, async () => {
       if (patch.sourceId) await sources.assertExists(patch.sourceId, '/sourceId')
       const pointIds = patch.points ? await resolvePoints(patch.points) : undefined
       await mutate(slug, check, async (tx, id) => {
@@ -132,10 +139,10 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
         })
       })
       return presentArticleDetail((await load(slug, true)) as ArticleDetailRow)
-    },
+    }),
 
     /** Publishing twice (or unpublishing a draft) is a no-op that answers the current article. */
-    async setStatus(slug: string, status: 'draft' | 'published', check: (current: ArticleView) => void) {
+    setStatus: (slug: string, status: 'draft' | 'published', check: (current: ArticleView) => void) => invalidating(cache, async () => {
       await mutate(slug, check, async (tx, id) => {
         const current = await tx.article.findUniqueOrThrow({ where: { id }, select: { status: true, publishedAt: true } })
         if (current.status === status) return
@@ -145,15 +152,15 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
         })
       })
       return presentArticleDetail((await load(slug, true)) as ArticleDetailRow)
-    },
+    }),
 
-    async remove(slug: string, check: (current: ArticleView) => void) {
+    remove: (slug: string, check: (current: ArticleView) => void) => invalidating(cache, async () => {
       await mutate(slug, check, async (tx, id) => {
         const comments = await tx.comment.count({ where: { articleId: id } })
         if (comments > 0) throw new ConflictError(`The article has ${comments} comment(s); unpublish it instead.`, 'still_referenced')
         await tx.article.delete({ where: { id } })
       })
-    },
+    }),
   }
 }
 

@@ -4,6 +4,7 @@ import type { AcupointService } from './acupoint-service.js'
 import { normaliseKeyword } from './acupoint-service.js'
 import { presentClaim } from './reference-presenters.js'
 import type { SourceService } from './source-service.js'
+import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 
 export interface ClaimInput {
   kind: 'cosmetic_effect' | 'linked_organ' | 'health_benefit' | 'location_note'
@@ -15,7 +16,10 @@ export interface ClaimInput {
 type ClaimView = ReturnType<typeof presentClaim>
 const INCLUDE = { source: true, acupoint: { select: { code: true } } } as const
 
-export function createClaimService(prisma: PrismaClient, acupoints: AcupointService, sources: SourceService) {
+/** Claims are part of a point's representation: every write clears the reference cache. */
+export function createClaimService(
+  prisma: PrismaClient, acupoints: AcupointService, sources: SourceService, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 }),
+) {
   async function load(id: string) {
     const claim = await prisma.claim.findUnique({ where: { id }, include: INCLUDE })
     if (!claim) throw new NotFoundError(`No claim has the id ${id}.`, 'claim_not_found')
@@ -28,7 +32,7 @@ export function createClaimService(prisma: PrismaClient, acupoints: AcupointServ
       return presentClaim(claim, claim.acupoint.code)
     },
 
-    async create(acupointCode: string, input: ClaimInput) {
+    create: (acupointCode: string, input: ClaimInput) => invalidating(cache, async () => {
       const point = await acupoints.findId(acupointCode)
       await sources.assertExists(input.sourceId, '/sourceId')
       const claim = await prisma.claim.create({
@@ -42,9 +46,9 @@ export function createClaimService(prisma: PrismaClient, acupoints: AcupointServ
         include: INCLUDE,
       })
       return presentClaim(claim, claim.acupoint.code)
-    },
+    }),
 
-    async update(id: string, patch: Partial<ClaimInput>, check: (current: ClaimView) => void) {
+    update: (id: string, patch: Partial<ClaimInput>, check: (current: ClaimView) => void) => invalidating(cache, async () => {
       await load(id)
       if (patch.sourceId) await sources.assertExists(patch.sourceId, '/sourceId')
       const updated = await prisma.$transaction(async (tx) => {
@@ -64,9 +68,9 @@ export function createClaimService(prisma: PrismaClient, acupoints: AcupointServ
         })
       })
       return presentClaim(updated, updated.acupoint.code)
-    },
+    }),
 
-    async remove(id: string, check: (current: ClaimView) => void) {
+    remove: (id: string, check: (current: ClaimView) => void) => invalidating(cache, async () => {
       await load(id)
       await prisma.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT id FROM claims WHERE id = ${id}::uuid FOR UPDATE`
@@ -74,7 +78,7 @@ export function createClaimService(prisma: PrismaClient, acupoints: AcupointServ
         check(presentClaim(current, current.acupoint.code))
         await tx.claim.delete({ where: { id } })
       })
-    },
+    }),
   }
 }
 

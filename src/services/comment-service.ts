@@ -5,6 +5,7 @@ import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError,
 import { clientKey } from '../http/client-address.js'
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
 import { classify, commentFingerprint, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
+import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 
 export interface SubmitInput {
   authorName: string
@@ -30,6 +31,17 @@ const sha256 = (value: string | Buffer) => createHash('sha256').update(value).di
 const isKeyset = (value: Record<string, unknown>): value is { t: string; id: string } =>
   typeof value.t === 'string' && !Number.isNaN(Date.parse(value.t)) && typeof value.id === 'string' &&
   /^[0-9a-f-]{36}$/.test(value.id) && Object.keys(value).length === 2
+
+/**
+ * "After (t, id)" in (created_at, id) order. The redundant `created_at >= t` becomes an index
+ * bound, so a page 10,000 comments deep starts where it should instead of filtering its way there
+ * (EXPLAIN: 621 buffers and 12–19 ms without it, 5 buffers and 0.04–0.07 ms with it; bench/README.md).
+ */
+function keysetAfter(after: { t: string; id: string } | undefined): Prisma.CommentWhereInput {
+  if (!after) return {}
+  const t = new Date(after.t)
+  return { createdAt: { gte: t }, OR: [{ createdAt: { gt: t } }, { createdAt: t, id: { gt: after.id } }] }
+}
 
 /** The ETag a moderator must send back: it changes with every decision. */
 export const commentEtag = (comment: { id: string; version: number }) => `"c${comment.version}-${comment.id}"`
@@ -94,11 +106,17 @@ const MODERATION_INCLUDE = {
   events: { include: { staffMember: { select: { id: true, name: true } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
 } satisfies Prisma.CommentInclude
 
-export function createCommentService(prisma: PrismaClient, settings: CommentSettings) {
-  async function publishedArticleId(slug: string): Promise<string> {
-    const article = await prisma.article.findUnique({ where: { slug }, select: { id: true, status: true } })
-    if (!article || article.status !== 'published') throw new NotFoundError(`No published article has the slug "${slug}".`, 'article_not_found')
-    return article.id
+// Decisions change the approved-comment counts in article representations.
+const ARTICLE_KEYS = ['article:', 'articles:']
+
+export function createCommentService(prisma: PrismaClient, settings: CommentSettings, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
+  // Cached with the reference data: article writes (publish, unpublish, delete) clear it.
+  function publishedArticleId(slug: string): Promise<string> {
+    return cache.get(`article-id:${slug}`, async () => {
+      const article = await prisma.article.findUnique({ where: { slug }, select: { id: true, status: true } })
+      if (!article || article.status !== 'published') throw new NotFoundError(`No published article has the slug "${slug}".`, 'article_not_found')
+      return article.id
+    })
   }
 
   async function loadForModeration(id: string, client: Prisma.TransactionClient = prisma) {
@@ -209,7 +227,10 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
         SELECT c.id::text AS "id", c.parent_id::text AS "parentId", c.author_name AS "authorName", c.body, c.created_at AS "createdAt"
           FROM comments c
          WHERE c.article_id = ${articleId}::uuid AND c.status = 'approved'
-           ${after ? Prisma.sql`AND (c.created_at, c.id) > (${new Date(after.t)}::timestamptz, ${after.id}::uuid)` : Prisma.empty}
+           ${after
+             // The plain bound lets the index range start at the cursor; the row comparison breaks ties.
+             ? Prisma.sql`AND c.created_at >= ${new Date(after.t)}::timestamptz AND (c.created_at, c.id) > (${new Date(after.t)}::timestamptz, ${after.id}::uuid)`
+             : Prisma.empty}
            AND (c.parent_id IS NULL OR NOT ${hiddenAncestor(Prisma.raw('c.parent_id'))})
          ORDER BY c.created_at, c.id
          LIMIT ${limit + 1}`
@@ -222,7 +243,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
         where: {
           ...(filters.status ? { status: filters.status } : {}),
           ...(filters.article ? { article: { slug: filters.article } } : {}),
-          ...(after ? { OR: [{ createdAt: { gt: new Date(after.t) } }, { createdAt: new Date(after.t), id: { gt: after.id } }] } : {}),
+          ...keysetAfter(after),
         },
         include: MODERATION_INCLUDE,
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
@@ -251,7 +272,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
      * transaction, so of two moderators holding the same ETag exactly one wins.
      */
     async setStatus(id: string, ifMatch: string, status: CommentStatus, reason: string | undefined, staffMemberId: string) {
-      return prisma.$transaction(async (tx) => {
+      return invalidating(cache, () => prisma.$transaction(async (tx) => {
         const current = await loadForModeration(id, tx)
         // `*` is refused by the route; here it simply never matches, so no version check is skipped.
         const tags = ifMatch.split(',').map((tag) => tag.trim())
@@ -264,7 +285,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
         if (count === 0) throw new PreconditionFailedError()
         await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: current.status, toStatus: status, reason: reason ?? null } })
         return { comment: presentModerationComment(await loadForModeration(id, tx)), changed: true }
-      })
+      }), ...ARTICLE_KEYS)
     },
 
     /**
@@ -279,7 +300,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
         throw new BadRequestError('Every id in `etags` must also be in `ids`.',
           strays.map((id) => ({ in: 'body', pointer: `/etags/${id}`, message: 'is not one of ids' })))
       }
-      return prisma.$transaction(async (tx) => {
+      return invalidating(cache, () => prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number }>>`
           SELECT id::text, status::text AS status, version FROM comments WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`
         const found = new Map(rows.map((row) => [row.id, row]))
@@ -307,7 +328,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
           results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version, etag: commentEtag({ id, version }) })
         }
         return { status, results }
-      })
+      }), ...ARTICLE_KEYS)
     },
 
     /**

@@ -2,6 +2,7 @@ import type { PrismaClient } from '../generated/prisma/client.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-errors.js'
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
 import { presentSource } from './reference-presenters.js'
+import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 
 export interface SourceInput {
   kind: 'standard' | 'article' | 'book'
@@ -17,7 +18,8 @@ type SourceView = ReturnType<typeof presentSource>
 const isIdCursor = (value: Record<string, unknown>): value is { id: string } =>
   typeof value.id === 'string' && /^[0-9a-f-]{36}$/.test(value.id) && Object.keys(value).length === 1
 
-export function createSourceService(prisma: PrismaClient) {
+/** Sources appear inside points, claims and articles: every write clears the reference cache. */
+export function createSourceService(prisma: PrismaClient, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
   async function find(id: string) {
     const source = await prisma.source.findUnique({ where: { id } })
     if (!source) throw new NotFoundError(`No source has the id ${id}.`, 'source_not_found')
@@ -45,11 +47,9 @@ export function createSourceService(prisma: PrismaClient) {
       if (!found) throw new BadRequestError(`No source has the id ${id}.`, [{ in: 'body', pointer, message: 'is not a known source' }], 'unknown_source')
     },
 
-    async create(input: SourceInput) {
-      return presentSource(await prisma.source.create({ data: input }))
-    },
+    create: (input: SourceInput) => invalidating(cache, async () => presentSource(await prisma.source.create({ data: input }))),
 
-    async update(id: string, patch: Partial<SourceInput>, check: (current: SourceView) => void) {
+    update: (id: string, patch: Partial<SourceInput>, check: (current: SourceView) => void) => invalidating(cache, async () => {
       await find(id)
       const updated = await prisma.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT id FROM sources WHERE id = ${id}::uuid FOR UPDATE`
@@ -57,9 +57,9 @@ export function createSourceService(prisma: PrismaClient) {
         return tx.source.update({ where: { id }, data: { ...patch, version: { increment: 1 } } })
       })
       return presentSource(updated)
-    },
+    }),
 
-    async remove(id: string, check: (current: SourceView) => void) {
+    remove: (id: string, check: (current: SourceView) => void) => invalidating(cache, async () => {
       await find(id)
       await prisma.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT id FROM sources WHERE id = ${id}::uuid FOR UPDATE`
@@ -77,7 +77,7 @@ export function createSourceService(prisma: PrismaClient) {
         }
         await tx.source.delete({ where: { id } })
       })
-    },
+    }),
   }
 }
 

@@ -21,6 +21,8 @@ export interface TestAppOptions extends TestDatabaseOptions {
   beforeReady?: (app: FastifyInstance) => void
   /** Route the app's database connections through a proxy the test can cut. */
   throughProxy?: boolean
+  /** Sees every SQL statement the app sends. */
+  onQuery?: (sql: string) => void
 }
 
 /**
@@ -75,7 +77,10 @@ export async function buildTestApp(
   // Load shedding is off unless a test turns it on: the embedded PGlite runs on the test's own event
   // loop, and on a busy CI machine its pauses would shed requests at random.
   const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...kindEnv, ...env }), databaseUrl }
-  const app = await buildApp(config, { loggerInstance: options.logger ?? pino({ level: 'silent' }) })
+  const app = await buildApp(config, {
+    loggerInstance: options.logger ?? pino({ level: 'silent' }),
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+  })
   const fixtures = FindMyWay()
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) fixtures.on(method as HTTPMethod, route.url, () => {})

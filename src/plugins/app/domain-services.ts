@@ -7,6 +7,7 @@ import { createClaimService, type ClaimService } from '../../services/claim-serv
 import { createSourceService, type SourceService } from '../../services/source-service.js'
 import { createCommentService, type CommentService } from '../../services/comment-service.js'
 import type { AppConfig } from '../../config/config.js'
+import { createReferenceCache } from '../../services/reference-cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,14 +23,16 @@ declare module 'fastify' {
 /** The domain services, built once on the app's Prisma client. */
 export default fp(
   async function domainServices(app: FastifyInstance, options: { config: AppConfig }) {
-    const acupoints = createAcupointService(app.prisma)
-    const sources = createSourceService(app.prisma)
+    // One cache for all reference data: a write anywhere in it clears every representation it may appear in.
+    const cache = createReferenceCache({ ttlMs: options.config.referenceCacheSeconds * 1000 })
+    const acupoints = createAcupointService(app.prisma, cache)
+    const sources = createSourceService(app.prisma, cache)
     app.decorate('acupoints', acupoints)
-    app.decorate('channels', createChannelService(app.prisma))
+    app.decorate('channels', createChannelService(app.prisma, cache))
     app.decorate('sources', sources)
-    app.decorate('claims', createClaimService(app.prisma, acupoints, sources))
-    app.decorate('articles', createArticleService(app.prisma, sources))
-    app.decorate('comments', createCommentService(app.prisma, options.config.comments))
+    app.decorate('claims', createClaimService(app.prisma, acupoints, sources, cache))
+    app.decorate('articles', createArticleService(app.prisma, sources, cache))
+    app.decorate('comments', createCommentService(app.prisma, options.config.comments, cache))
   },
   { name: 'domain-services', dependencies: ['prisma'] },
 )

@@ -1,0 +1,70 @@
+import t from 'tap'
+import { buildTestApp, staffToken } from '../helpers/build-test-app.js'
+import { SEED_SLUG, moderate, submitComment } from '../helpers/comments.js'
+
+// How many SQL statements each main read costs, counted from Prisma's own query events. A read
+// whose count grows with the size of the page is an N+1; a cached read costs nothing.
+t.test('SQL statements per request', async (t) => {
+  const statements: string[] = []
+  const { app } = await buildTestApp(t, { COMMENT_FLOOD_SECONDS: '0' }, { onQuery: (sql) => statements.push(sql) })
+  const moderator = await staffToken(app, 'moderator')
+
+  async function cost(url: string, headers: Record<string, string> = {}) {
+    statements.length = 0
+    const response = await app.inject({ url, headers })
+    t.equal(response.statusCode, 200, `${url} answers 200`)
+    return { count: statements.length, statements: [...statements], body: response.json() }
+  }
+
+  t.test('a point: a fixed number of statements, then none from the cache', async (t) => {
+    const cold = await cost('/v1/acupoints/LI20')
+    t.ok(cold.count >= 1, 'the first read goes to the database')
+    t.ok(cold.count <= 8, `at most 8 statements for a point with its claims, sources and articles (got ${cold.count}: ${cold.statements.join('\n')})`)
+    const coldOther = await cost('/v1/acupoints/ST36')
+    t.equal(coldOther.count, cold.count, 'another point costs the same')
+    t.equal((await cost('/v1/acupoints/LI20')).count, 0, 'the second read is served from the cache')
+  })
+
+  t.test('lists cost the same whatever their length (no N+1)', async (t) => {
+    const short = await cost('/v1/acupoints?limit=2')
+    const long = await cost('/v1/acupoints?limit=100')
+    t.equal(long.body.items.length, 100)
+    t.equal(long.count, short.count, `100 points cost what 2 do (${short.count})`)
+    t.ok(short.count <= 2, `at most 2 statements (got ${short.count})`)
+
+    const small = await cost('/v1/channels/LU')
+    const large = await cost('/v1/channels/BL')
+    t.ok(large.body.points.length > 5 * small.body.points.length, 'BL has many more points than LU')
+    t.equal(large.count, small.count, 'a channel with 67 points costs what one with 11 does')
+  })
+
+  t.test('an article with its points', async (t) => {
+    const cold = await cost(`/v1/articles/${SEED_SLUG}`)
+    t.equal(cold.body.points.length, 6)
+    t.ok(cold.count <= 5, `at most 5 statements for the article, its source, its 6 points and their channels (got ${cold.count})`)
+    t.equal((await cost(`/v1/articles/${SEED_SLUG}`)).count, 0, 'then none')
+    const list = await cost('/v1/articles')
+    t.ok(list.count <= 3, `the article list: at most 3 statements (got ${list.count})`)
+  })
+
+  t.test('comment pages and the moderation queue', async (t) => {
+    for (let i = 0; i < 6; i += 1) {
+      const submitted = await submitComment(app)
+      t.equal(submitted.statusCode, 202)
+      t.equal((await moderate(app, submitted.json().id, 'approved', moderator.headers)).statusCode, 200)
+    }
+    await cost(`/v1/articles/${SEED_SLUG}/comments?limit=1`)
+    const one = await cost(`/v1/articles/${SEED_SLUG}/comments?limit=1`)
+    const page = await cost(`/v1/articles/${SEED_SLUG}/comments?limit=7`)
+    t.equal(page.body.items.length, 7)
+    t.equal(one.count, 1, 'one statement for a page once the article is known')
+    t.equal(page.count, one.count, '7 comments cost what 1 does')
+    const next = await cost(`/v1/articles/${SEED_SLUG}/comments?limit=2&cursor=${one.body.nextCursor}`)
+    t.equal(next.count, 1, 'a later page: one statement too')
+
+    const queueOne = await cost('/v1/moderation/comments?limit=1', moderator.headers)
+    const queueSeven = await cost('/v1/moderation/comments?limit=7', moderator.headers)
+    t.ok(queueSeven.body.items.length > 1)
+    t.equal(queueSeven.count, queueOne.count, 'the queue, with each comment\'s history, costs the same for 1 or 7 comments')
+  })
+})
