@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
 import { normaliseCode } from './acupoint-service.js'
 import { presentArticleDetail, presentArticleSummary, type ArticleDetailRow } from './reference-presenters.js'
 import type { SourceService } from './source-service.js'
+import { countPublicComments } from './comment-visibility.js'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 
 export interface ArticleInput {
@@ -21,11 +22,9 @@ export interface ArticleInput {
 
 type ArticleView = ReturnType<typeof presentArticleDetail>
 
-const APPROVED_COMMENTS = { select: { comments: { where: { status: 'approved' } } } } as const
 
 const DETAIL_INCLUDE = {
   source: true,
-  _count: APPROVED_COMMENTS,
   points: { include: { acupoint: { include: { channel: true } } }, orderBy: { position: 'asc' } },
 } satisfies Prisma.ArticleInclude
 
@@ -44,7 +43,8 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
     if (!article || (!includeDrafts && article.status !== 'published')) {
       throw new NotFoundError(`No published article has the slug "${slug}".`, 'article_not_found')
     }
-    return article
+    const counts = await countPublicComments(client, [article.id])
+    return { ...article, _count: { comments: counts.get(article.id) ?? 0 } }
   }
 
   async function resolvePoints(codes: string[]): Promise<string[]> {
@@ -86,11 +86,14 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
             ? { OR: [{ publishedAt: { lt: new Date(after.p) } }, { publishedAt: new Date(after.p), id: { lt: after.id } }] }
             : {}),
         },
-        include: { points: { include: { acupoint: { select: { code: true } } }, orderBy: { position: 'asc' } }, _count: APPROVED_COMMENTS },
+        include: { points: { include: { acupoint: { select: { code: true } } }, orderBy: { position: 'asc' } } },
         orderBy: [{ publishedAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
       })
-      return toPage(rows, limit, presentArticleSummary, (row) => encodeCursor({ p: row.publishedAt!.toISOString(), id: row.id }))
+      // The count the listing would show: replies under a hidden comment are not counted.
+      const counts = await countPublicComments(prisma, rows.map((row) => row.id))
+      return toPage(rows, limit, (row) => presentArticleSummary({ ...row, _count: { comments: counts.get(row.id) ?? 0 } }),
+        (row) => encodeCursor({ p: row.publishedAt!.toISOString(), id: row.id }))
     }),
 
     create: (input: ArticleInput) => invalidating(cache, async () => {

@@ -6,6 +6,7 @@ import { clientKey } from '../http/client-address.js'
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
 import { classify, commentFingerprint, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
+import { hiddenAncestor } from './comment-visibility.js'
 
 export interface SubmitInput {
   authorName: string
@@ -89,17 +90,6 @@ export function presentModerationComment(comment: CommentRow & { events: EventRo
   }
 }
 
-/**
- * True when a comment up the reply chain from `parentId` is not approved. A reply is public only
- * while everything it answers is: otherwise its `parentId` would reveal a hidden comment's id.
- */
-const hiddenAncestor = (parentId: Prisma.Sql) => Prisma.sql`EXISTS (
-  WITH RECURSIVE ancestors AS (
-    SELECT p.id, p.parent_id, p.status FROM comments p WHERE p.id = ${parentId}
-    UNION ALL
-    SELECT p.id, p.parent_id, p.status FROM comments p JOIN ancestors a ON p.id = a.parent_id
-  )
-  SELECT 1 FROM ancestors WHERE status <> 'approved')`
 
 const MODERATION_INCLUDE = {
   article: { select: { slug: true } },

@@ -57,6 +57,13 @@ t.test('replies are public only while the whole thread above them is', async (t)
   t.same((await ids()).slice(1), [top.id, reply.id, nested.id], 'approving the top comment again brings the thread back')
   await moderate(app, reply.id, 'spam', moderator.headers)
   t.same((await ids()).slice(1), [top.id], 'a middle comment taken down hides what hangs below it')
+
+  // The article's count is the listing's count, in the detail and in the list alike.
+  const shown = (await listing()).length
+  t.equal(shown, 2, 'the seed comment and the top comment')
+  t.equal((await app.inject({ url: `/v1/articles/${SEED_SLUG}` })).json().approvedCommentCount, shown, 'the article counts what is shown')
+  const summary = (await app.inject({ url: '/v1/articles' })).json().items.find((item: { slug: string }) => item.slug === SEED_SLUG)
+  t.equal(summary.approvedCommentCount, shown, 'and so does the list')
 })
 
 t.test('a reply cannot slip in while its parent is being rejected', { skip: !environmentConfig.databaseUrl && 'PGlite is one session' }, async (t) => {
