@@ -70,7 +70,8 @@ function problemCodeFor(error: FastifyError, status: number): string {
  * handler gives them the same problem shape.
  */
 export function frameworkErrorResponse(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400
+  // Always 400: whatever the router objects to (an undecodable escape, an over-long parameter) is a malformed request.
+  const status = 400
   // No onRequest hook ran for this request, so the id header is set here.
   reply.header('x-request-id', request.id)
   void sendProblem(request, reply, status, problemCodeFor(error, status), FRAMEWORK_DETAILS[error.code] ?? 'The request could not be routed.')
