@@ -37,10 +37,11 @@ export function normaliseCode(code: string): string {
 }
 
 // Keywords are stored singular and lower case; readers type plurals and capitals.
-const KEYWORD_SYNONYMS: Record<string, string> = { lungs: 'lung', kidneys: 'kidney', intestine: 'intestines', wrinkle: 'wrinkles' }
+// A Map, not an object literal: a reader's `constructor` or `__proto__` must not find Object.prototype.
+const KEYWORD_SYNONYMS = new Map([['lungs', 'lung'], ['kidneys', 'kidney'], ['intestine', 'intestines'], ['wrinkle', 'wrinkles']])
 export function normaliseKeyword(keyword: string): string {
   const lower = keyword.trim().toLowerCase().replace(/\s+/g, '-')
-  return KEYWORD_SYNONYMS[lower] ?? lower
+  return KEYWORD_SYNONYMS.get(lower) ?? lower
 }
 
 const DETAIL_INCLUDE = {
@@ -247,10 +248,9 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
       await tx.$queryRaw`SELECT id FROM acupoints WHERE id = ${id}::uuid FOR UPDATE`
       const current = await tx.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
       check(presentAcupointDetail(current as AcupointDetailRow))
-      const [claims, articles] = await Promise.all([
-        tx.claim.count({ where: { acupointId: id } }),
-        tx.articlePoint.count({ where: { acupointId: id } }),
-      ])
+      // One after the other: a transaction is one connection, and pg will not queue queries on it for long.
+      const claims = await tx.claim.count({ where: { acupointId: id } })
+      const articles = await tx.articlePoint.count({ where: { acupointId: id } })
       if (claims > 0 || articles > 0) {
         throw new ConflictError(
           `${current.code} is still referenced by ${claims} claim(s) and ${articles} article(s); remove those first.`,

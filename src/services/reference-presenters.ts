@@ -48,9 +48,9 @@ export function presentClaim(claim: Claim & { source: Source }, acupointCode: st
 }
 
 // The WHO extra-point groups, by the letters after EX-.
-const EXTRA_GROUPS: Record<string, string> = {
-  HN: 'head and neck', CA: 'chest and abdomen', B: 'back', UE: 'upper extremities', LE: 'lower extremities',
-}
+const EXTRA_GROUPS = new Map([
+  ['HN', 'head and neck'], ['CA', 'chest and abdomen'], ['B', 'back'], ['UE', 'upper extremities'], ['LE', 'lower extremities'],
+])
 
 const REGION_LABELS: Record<string, string> = { upper_limb: 'upper limb', lower_limb: 'lower limb' }
 
@@ -71,7 +71,7 @@ export function presentFacts(point: PointWithChannel & { standardSource: Source 
       basis: 'standard' as const,
       attribute: 'classification' as const,
       value: 'extra_point',
-      statement: `${point.code} is an extra point (${EXTRA_GROUPS[point.code.split('-')[1]!.replace(/\d+$/, '')] ?? 'outside the channels'}), not one of the 361 channel points.`,
+      statement: `${point.code} is an extra point (${EXTRA_GROUPS.get(point.code.split('-')[1]!.replace(/\d+$/, '')) ?? 'outside the channels'}), not one of the 361 channel points.`,
       source,
     })
   }

@@ -73,6 +73,9 @@ t.test('reading acupoints', async (t) => {
     for (const code of Object.keys(SEED_POINTS)) t.ok(face.includes(code), `${code} is on the face`)
     t.same(await codes('/v1/acupoints?channel=LI&region=face'), ['LI19', 'LI20'])
     t.same(await codes('/v1/acupoints?organ=spleen'), [], 'no match is an empty page')
+    for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      t.same(await codes(`/v1/acupoints?organ=${key}&effect=${key}`), [], `${key} is just a word (found by the fuzzer: it was a 500)`)
+    }
     t.equal((await get('/v1/acupoints?region=elbow')).statusCode, 400)
     t.equal((await get('/v1/acupoints?unknown=1')).statusCode, 400, 'unknown parameters are rejected')
   })
