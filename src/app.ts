@@ -12,6 +12,7 @@ import prisma from './plugins/app/prisma.js'
 import errorHandler, { clientErrorResponse, frameworkErrorResponse } from './plugins/app/error-handler.js'
 import methodNotAllowed from './plugins/app/method-not-allowed.js'
 import rejectNul from './plugins/app/reject-nul.js'
+import finiteNumbers from './plugins/app/finite-numbers.js'
 import authentication from './plugins/app/authentication.js'
 import systemRoutes from './routes/system/index.js'
 import staffRoutes from './routes/staff/index.js'
@@ -98,6 +99,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
   await app.register(methodNotAllowed, { notFoundPerMinute: config.rateLimits.notFoundPerMinute })
   await app.register(rejectNul)
+  await app.register(finiteNumbers)
   await app.register(prisma, { config, onQuery: options.onQuery })
   await app.register(authentication)
   await app.register(domainServices, { config })

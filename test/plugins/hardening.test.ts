@@ -161,3 +161,14 @@ t.test('every write route and unknown routes are rate-limited', async (t) => {
     }
   }
 })
+
+t.test('numeric parameters must be finite (Ajv coerces 1e309 to Infinity and lets it through)', async (t) => {
+  const { app } = await buildTestApp(t, {}, { seed: false })
+  for (const limit of ['1e309', '-1e309', 'Infinity']) {
+    const response = await app.inject({ url: `/v1/acupoints?limit=${limit}` })
+    expectProblem(t, response, 400, 'validation_failed')
+    t.equal(response.json().errors[0].pointer, '/limit')
+  }
+  t.equal((await app.inject({ url: '/v1/acupoints?q=1e309' })).statusCode, 200, 'a text parameter may still look like a number')
+  t.equal((await app.inject({ url: '/v1/acupoints?limit=5' })).statusCode, 200)
+})
