@@ -12,6 +12,7 @@ const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|Query rea
 
 interface ErrorLike {
   name?: unknown
+  kind?: unknown
   code?: unknown
   message?: unknown
   cause?: unknown
@@ -26,6 +27,10 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (code && (UNAVAILABLE_PRISMA_CODES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code) || UNAVAILABLE_SQLSTATES.test(code))) {
     return true
   }
+  // A DriverAdapterError thrown as it is (a connection lost inside an interactive transaction)
+  // carries its kind in `cause.kind` and as its message.
+  if (typeof candidate.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(candidate.kind)) return true
+  if (candidate.name === 'DriverAdapterError' && typeof candidate.message === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(candidate.message)) return true
   const adapterCause = candidate.meta?.driverAdapterError?.cause
   if (adapterCause) {
     if (typeof adapterCause.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(adapterCause.kind)) return true
