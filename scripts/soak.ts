@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import pg from 'pg'
+import { createScratchDatabase } from '../src/db/scratch-database.js'
 
 const { values } = parseArgs({
   options: {
@@ -64,20 +64,9 @@ const serverEnv: Record<string, string> = {
 }
 let dataDir: string | undefined
 if (adminUrl) {
-  const name = `acupoint_soak_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE "${name}"`)
-  await admin.end()
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  Object.assign(serverEnv, { DATABASE_URL: url.toString(), MIGRATE_ON_START: 'true', SEED_ON_START: 'true' })
-  dropDatabase = async () => {
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-    await client.end()
-  }
+  const scratch = await createScratchDatabase(adminUrl, 'acupoint_soak')
+  Object.assign(serverEnv, { DATABASE_URL: scratch.url, MIGRATE_ON_START: 'true', SEED_ON_START: 'true' })
+  dropDatabase = scratch.drop
 } else {
   dataDir = await mkdtemp(path.join(tmpdir(), 'acupoint-soak-'))
   serverEnv.DATA_DIR = dataDir

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { pino } from 'pino'
 import { loadConfig } from '../../src/config/config.js'
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js'
+import { createScratchDatabase } from '../../src/db/scratch-database.js'
 import { applyMigrations } from '../../src/db/schema-engine.js'
 import { withPrisma } from '../../src/db/with-prisma.js'
 import { seedDatabase } from '../../src/seed/seed-database.js'
@@ -20,12 +20,6 @@ export interface TestDatabase {
 /** The environment's configuration: DATABASE_URL set means real PostgreSQL, unset means PGlite. */
 export const environmentConfig = loadConfig(process.env)
 
-function withDatabaseName(url: string, database: string): string {
-  const parsed = new URL(url)
-  parsed.pathname = `/${database}`
-  return parsed.toString()
-}
-
 export interface TestDatabaseOptions {
   migrate?: boolean
   seed?: boolean
@@ -40,19 +34,9 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   let url: string
   let dispose: () => Promise<void>
   if (environmentConfig.databaseUrl) {
-    const adminUrl = environmentConfig.databaseUrl
-    const name = `acupoint_test_${randomBytes(6).toString('hex')}`
-    const admin = new pg.Client({ connectionString: adminUrl })
-    await admin.connect()
-    await admin.query(`CREATE DATABASE "${name}"`)
-    await admin.end()
-    url = withDatabaseName(adminUrl, name)
-    dispose = async () => {
-      const client = new pg.Client({ connectionString: adminUrl })
-      await client.connect()
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-      await client.end()
-    }
+    const scratch = await createScratchDatabase(environmentConfig.databaseUrl, 'acupoint_test')
+    url = scratch.url
+    dispose = scratch.drop
   } else {
     const embedded = await startEmbeddedPostgres()
     url = embedded.url
