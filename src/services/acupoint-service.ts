@@ -134,7 +134,9 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
 
     list(filters: AcupointFilters) {
       const key = `acupoints:${JSON.stringify([filters.channel, filters.region, filters.organ, filters.effect, filters.q, filters.limit, filters.cursor])}`
-      return cache.get(key, () => listUncached(filters))
+      // Pages behind a cursor or free text have client-chosen keys: they get the small pool.
+      const volatile = filters.cursor !== undefined || [filters.q, filters.organ, filters.effect].some((text) => text !== undefined)
+      return cache.get(key, () => listUncached(filters), { volatile })
     },
 
     async create(input: AcupointInput) {

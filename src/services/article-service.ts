@@ -77,6 +77,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
       return cache.get(`article:${slug}`, async () => presentArticleDetail((await load(slug, false)) as ArticleDetailRow))
     },
 
+    // A page behind a cursor has a client-chosen key: it goes to the cache's small pool.
     list: (limit: number, cursor?: string) => cache.get(`articles:${limit}:${cursor ?? ''}`, async () => {
       const after = decodeCursor(cursor, isArticleCursor)
       const rows = await prisma.article.findMany({
@@ -94,7 +95,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
       const counts = await countPublicComments(prisma, rows.map((row) => row.id))
       return toPage(rows, limit, (row) => presentArticleSummary({ ...row, _count: { comments: counts.get(row.id) ?? 0 } }),
         (row) => encodeCursor({ p: row.publishedAt!.toISOString(), id: row.id }))
-    }),
+    }, { volatile: cursor !== undefined }),
 
     create: (input: ArticleInput) => invalidating(cache, async () => {
       if (input.sourceId) await sources.assertExists(input.sourceId, '/sourceId')
