@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { listOf } from './common-schemas.js'
+import { CANONICAL_UUID, listOf } from './common-schemas.js'
 import { COMMENT_ACCEPTED_EXAMPLE, PUBLIC_COMMENT_EXAMPLE } from './examples.js'
 
 export const COMMENT_STATUSES = ['pending', 'approved', 'rejected', 'spam'] as const
@@ -112,7 +112,7 @@ export const CommentPatchBody = Type.Object(
   { additionalProperties: false },
 )
 
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+const UUID_PATTERN = CANONICAL_UUID.source
 
 export const BulkModerationBody = Type.Object(
   {

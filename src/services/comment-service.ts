@@ -3,7 +3,7 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, TooManyRequestsError } from '../errors/app-errors.js'
 import { clientKey } from '../http/client-address.js'
-import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
+import { decodeCursor, encodeCursor, isCursorId, isCursorTimestamp, toPage } from '../http/pagination.js'
 import { classify, commentFingerprint, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 import { hiddenAncestor } from './comment-visibility.js'
@@ -30,8 +30,7 @@ type EventRow = Prisma.ModerationEventGetPayload<{ include: { staffMember: { sel
 
 const sha256 = (value: string | Buffer) => createHash('sha256').update(value).digest()
 const isKeyset = (value: Record<string, unknown>): value is { t: string; id: string } =>
-  typeof value.t === 'string' && !Number.isNaN(Date.parse(value.t)) && typeof value.id === 'string' &&
-  /^[0-9a-f-]{36}$/.test(value.id) && Object.keys(value).length === 2
+  isCursorTimestamp(value.t) && isCursorId(value.id) && Object.keys(value).length === 2
 
 /**
  * "After (t, id)" in (created_at, id) order. The redundant `created_at >= t` becomes an index
