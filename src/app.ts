@@ -99,7 +99,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(rateLimits, { config })
   await app.register(openapi)
 
-  await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
+  await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds, busyRetryAfterSeconds: config.pressure.retryAfterSeconds })
   await app.register(methodNotAllowed, { notFoundPerMinute: config.rateLimits.notFoundPerMinute })
   await app.register(rejectNul)
   await app.register(finiteNumbers)
