@@ -6,6 +6,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.js'
 import { applyMigrations } from './schema-engine.js'
 import { withPrisma } from './with-prisma.js'
 import { seedDatabase } from '../seed/seed-database.js'
+import { refingerprintComments } from '../services/comment-fingerprints.js'
 
 export interface OpenDatabase {
   url: string
@@ -84,10 +85,13 @@ export async function openDatabase(config: Config, log: Logger, options: { share
   }
 }
 
-export async function migrate(url: string, log: Logger): Promise<string[]> {
+export async function migrate(url: string, log: Logger, config: Config): Promise<string[]> {
   const applied = await applyMigrations(url)
   if (applied.length > 0) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`)
   else log.info('database schema is up to date')
+  // Data that a rule change needs rewritten, which SQL alone cannot compute (comment-fingerprints.ts).
+  const refingerprinted = await withPrisma(url, config, (prisma) => refingerprintComments(prisma))
+  if (refingerprinted > 0) log.info(`re-fingerprinted ${refingerprinted} comment(s) for the current duplicate rule`)
   return applied
 }
 
@@ -97,6 +101,6 @@ export async function migrate(url: string, log: Logger): Promise<string[]> {
  */
 export async function prepareDatabase(database: OpenDatabase, config: Config, log: Logger): Promise<void> {
   const embeddedHere = database.kind === 'embedded' && database.startedHere
-  if (embeddedHere || config.migrateOnStart) await migrate(database.url, log)
+  if (embeddedHere || config.migrateOnStart) await migrate(database.url, log, config)
   if (embeddedHere || config.seedOnStart) await withPrisma(database.url, config, (prisma) => seedDatabase(prisma, log))
 }
