@@ -24,6 +24,7 @@ export interface Config {
   shutdownGraceMs: number
   rateLimits: {
     writesPerMinute: number
+    readsPerMinute: number
     notFoundPerMinute: number
   }
   http: {
@@ -128,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     rateLimits: {
       writesPerMinute: parsed.WRITE_RATE_LIMIT_PER_MINUTE,
+      readsPerMinute: parsed.READ_RATE_LIMIT_PER_MINUTE,
       notFoundPerMinute: parsed.NOT_FOUND_RATE_LIMIT_PER_MINUTE,
     },
     http: {

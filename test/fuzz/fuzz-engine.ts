@@ -41,6 +41,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       COMMENT_FLOOD_SECONDS: '0',
       COMMENT_RATE_LIMIT_PER_MINUTE: '10000',
       WRITE_RATE_LIMIT_PER_MINUTE: '100000',
+      READ_RATE_LIMIT_PER_MINUTE: '1000000',
       NOT_FOUND_RATE_LIMIT_PER_MINUTE: '100000',
       BODY_LIMIT_BYTES: String(BODY_LIMIT),
     }),

@@ -148,6 +148,21 @@ t.test('every write route and unknown routes are rate-limited', async (t) => {
   const read = await app.inject({ url: '/v1/channels', remoteAddress: '10.1.1.2' })
   t.equal(read.statusCode, 200, 'reads are not counted against the write limit')
 
+  // Issue 11: the write limit counted per route, so each write route gave a client a budget of its own.
+  const shared = '10.1.1.4'
+  t.not((await app.inject({ method: 'DELETE', url: `/v1/sources/${randomUUID()}`, headers: editor.headers, remoteAddress: shared })).statusCode, 429)
+  t.not((await app.inject({ method: 'PATCH', url: `/v1/comments/${randomUUID()}`, headers: { ...moderator.headers, 'if-match': '"x"' }, payload: { status: 'approved' }, remoteAddress: shared })).statusCode, 429)
+  const third = await app.inject({ method: 'POST', url: '/v1/sources', headers: editor.headers, payload: { kind: 'book', title: 'T' }, remoteAddress: shared })
+  expectProblem(t, third, 429, 'rate_limited')
+  t.pass('one write budget per client, whatever the route: the third write on a third route is refused')
+  const submission = await app.inject({
+    method: 'POST', url: '/v1/articles/facial-acupuncture-six-points/comments', remoteAddress: shared,
+    payload: { authorName: 'A', authorEmail: 'a@example.org', body: 'B' },
+  })
+  expectProblem(t, submission, 429, 'rate_limited')
+  t.pass('comment submissions spend from the same budget (and have a stricter one of their own)')
+  t.equal((await app.inject({ method: 'POST', url: '/v1/sources', headers: editor.headers, payload: { kind: 'book', title: 'T' }, remoteAddress: '10.1.1.5' })).statusCode, 201, 'another client has its own budget')
+
   for (let i = 0; i < 3; i++) {
     expectProblem(t, await app.inject({ url: `/v1/nope-${i}`, remoteAddress: '10.1.1.3' }), 404, 'not_found')
   }
@@ -158,6 +173,31 @@ t.test('every write route and unknown routes are rate-limited', async (t) => {
   for (const [path, operations] of Object.entries(spec.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       if (['post', 'put', 'patch', 'delete'].includes(method)) t.ok(operation.responses['429'], `${method} ${path} declares 429`)
+    }
+  }
+})
+
+t.test('reads have one per-client budget (READ_RATE_LIMIT_PER_MINUTE)', async (t) => {
+  const { app } = await buildTestApp(t, { READ_RATE_LIMIT_PER_MINUTE: '3' })
+  const from = (remoteAddress: string, url: string) => app.inject({ url, remoteAddress })
+  t.equal((await from('10.2.2.1', '/v1/channels')).statusCode, 200)
+  t.equal((await from('10.2.2.1', '/v1/acupoints?limit=1')).statusCode, 200)
+  t.equal((await from('10.2.2.1', '/v1/acupoints/LI20')).statusCode, 200)
+  const limited = await from('10.2.2.1', '/v1/articles')
+  expectProblem(t, limited, 429, 'rate_limited')
+  t.ok(Number(limited.headers['retry-after']) > 0, 'with Retry-After')
+  t.equal((await app.inject({ method: 'HEAD', url: '/v1/channels', remoteAddress: '10.2.2.1' })).statusCode, 429, 'HEAD spends from the same budget')
+  t.equal((await from('10.2.2.1', '/health')).statusCode, 200, '/health is never limited')
+  t.equal((await from('10.2.2.2', '/v1/articles')).statusCode, 200, 'another client has its own budget')
+  const ipv6 = '2001:db8:77:1'
+  for (let i = 1; i <= 3; i++) t.equal((await from(`${ipv6}::${i}`, '/v1/channels')).statusCode, 200)
+  expectProblem(t, await from(`${ipv6}:ffff::9`, '/v1/channels'), 429, 'rate_limited')
+
+  const spec = app.swagger() as unknown as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }
+  for (const [path, operations] of Object.entries(spec.paths)) {
+    if (path === '/health') continue
+    for (const [method, operation] of Object.entries(operations)) {
+      if (method === 'get') t.ok(operation.responses['429'], `get ${path} declares 429`)
     }
   }
 })
