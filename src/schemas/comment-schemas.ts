@@ -128,7 +128,7 @@ export const BulkModerationBody = Type.Object(
           'current (another moderator decided in between), the whole request is refused with 412 and nothing ' +
           'changes; `errors` names each stale id. Every key must also be in `ids`. Ids without an ETag are set ' +
           'whatever their version.',
-        examples: [{ '0f8fad5b-d9cb-469f-a165-70867728950e': '"c1-0f8fad5b-d9cb-469f-a165-70867728950e"' }],
+        examples: [{ '0f8fad5b-d9cb-469f-a165-70867728950e': '"q3Yx0lP2c7RkV9bTn4WsZa8eHdU"' }],
       }),
     ),
   },

@@ -43,7 +43,7 @@ export const IfNoneMatchHeaders = Type.Object({
 })
 
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ maxLength: 1024, description: 'The ETag you last read; required for PATCH' })),
+  'if-match': Type.Optional(Type.String({ maxLength: 1024, description: 'Exactly one ETag: the one you last read (required for PATCH; `*` and lists are refused)' })),
 })
 
 /** A success response with headers, in the shape @fastify/swagger turns into OpenAPI. */

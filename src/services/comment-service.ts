@@ -45,8 +45,13 @@ function keysetAfter(after: { t: string; id: string } | undefined): Prisma.Comme
   return { createdAt: { gte: t }, OR: [{ createdAt: { gt: t } }, { createdAt: t, id: { gt: after.id } }] }
 }
 
-/** The ETag a moderator must send back: it changes with every decision. */
-export const commentEtag = (comment: { id: string; version: number }) => `"c${comment.version}-${comment.id}"`
+/**
+ * The ETag a moderator must send back: it changes with every decision. A hash of the id, version
+ * and last change time, so it cannot be guessed without reading the comment (knowing the id and
+ * counting versions is not enough).
+ */
+export const commentEtag = (comment: { id: string; version: number; updatedAt: Date }) =>
+  `"${sha256(`${comment.id}:${comment.version}:${comment.updatedAt.toISOString()}`).toString('base64url').slice(0, 27)}"`
 
 export function presentPublicComment(comment: Pick<CommentRow, 'id' | 'parentId' | 'authorName' | 'body' | 'createdAt'>) {
   return { id: comment.id, parentId: comment.parentId, authorName: comment.authorName, body: comment.body, createdAt: comment.createdAt.toISOString() }
@@ -304,9 +309,8 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
     async setStatus(id: string, ifMatch: string, status: CommentStatus, reason: string | undefined, staffMemberId: string) {
       return invalidating(cache, () => prisma.$transaction(async (tx) => {
         const current = await loadForModeration(id, tx)
-        // `*` is refused by the route; here it simply never matches, so no version check is skipped.
-        const tags = ifMatch.split(',').map((tag) => tag.trim())
-        if (!tags.includes(commentEtag(current))) throw new PreconditionFailedError()
+        // One tag (conditional-requests.ts), compared strongly: `*` or a list never gets here.
+        if (ifMatch !== commentEtag(current)) throw new PreconditionFailedError()
         if (current.status === status) return { comment: presentModerationComment(current), changed: false }
         const { count } = await tx.comment.updateMany({
           where: { id, version: current.version },
@@ -323,7 +327,16 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
      * ETag). The rows are locked first, so the versions checked are the versions overwritten.
      */
     async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string, etags: Record<string, string> = {}) {
-      const unique = [...new Set(ids.map((id) => id.toLowerCase()))]
+      // An id given twice (in any letter case) is a mistake to report, not to resolve by guessing which one was meant.
+      for (const [field, list] of [['ids', ids], ['etags', Object.keys(etags)]] as const) {
+        const repeats = list.map((id, index) => ({ id, index }))
+          .filter(({ id, index }) => list.findIndex((other) => other.toLowerCase() === id.toLowerCase()) !== index)
+        if (repeats.length > 0) {
+          throw new BadRequestError(`Each comment may appear once in \`${field}\`; repeated (letter case aside): ${repeats.map(({ id }) => id).join(', ')}.`,
+            repeats.map(({ id, index }) => ({ in: 'body', pointer: field === 'ids' ? `/ids/${index}` : `/etags/${id}`, message: 'repeats another id' })), 'duplicate_ids')
+        }
+      }
+      const unique = ids.map((id) => id.toLowerCase())
       const expected = new Map(Object.entries(etags).map(([id, etag]) => [id.toLowerCase(), etag.trim()]))
       const strays = [...expected.keys()].filter((id) => !unique.includes(id))
       if (strays.length > 0) {
@@ -331,8 +344,8 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
           strays.map((id) => ({ in: 'body', pointer: `/etags/${id}`, message: 'is not one of ids' })))
       }
       return invalidating(cache, () => prisma.$transaction(async (tx) => {
-        const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number }>>`
-          SELECT id::text, status::text AS status, version FROM comments WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`
+        const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number; updatedAt: Date }>>`
+          SELECT id::text, status::text AS status, version, updated_at AS "updatedAt" FROM comments WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`
         const found = new Map(rows.map((row) => [row.id, row]))
         const missing = unique.filter((id) => !found.has(id))
         if (missing.length > 0) {
@@ -352,10 +365,9 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
             results.push({ id, outcome: 'unchanged' as const, fromStatus: row.status, toStatus: status, version: row.version, etag: commentEtag(row) })
             continue
           }
-          await tx.comment.update({ where: { id }, data: { status, version: { increment: 1 } } })
+          const updated = await tx.comment.update({ where: { id }, data: { status, version: { increment: 1 } }, select: { id: true, version: true, updatedAt: true } })
           await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null } })
-          const version = row.version + 1
-          results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version, etag: commentEtag({ id, version }) })
+          results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version: updated.version, etag: commentEtag(updated) })
         }
         return { status, results }
       }), ...ARTICLE_KEYS)
