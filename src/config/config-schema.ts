@@ -2,6 +2,8 @@ import { Type, type Static } from 'typebox'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
+const LOG_CLIENT_IP_MODES = ['pseudonymise', 'omit', 'full'] as const
+export type LogClientIp = (typeof LOG_CLIENT_IP_MODES)[number]
 
 const PositiveInteger = (defaultValue: number, maximum: number, description: string) =>
   Type.Integer({ minimum: 1, maximum, default: defaultValue, description })
@@ -18,6 +20,10 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: [...LOG_LEVELS], default: 'info' }),
+  LOG_CLIENT_IP: Type.Unsafe<LogClientIp>({
+    type: 'string', enum: [...LOG_CLIENT_IP_MODES], default: 'pseudonymise',
+    description: 'Client addresses in the access log: pseudonymise (a keyed hash, the key never leaves the process), omit, or full',
+  }),
   CORS_ORIGINS: Type.String({
     default: '',
     pattern: '^(\\*|(https?://[^,\\s]+)(,https?://[^,\\s]+)*)?$',
