@@ -68,19 +68,15 @@ const bodies = new WeakMap<object, Map<string, string>>()
 const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7E\x80-\xFF]*"$/
 
 /**
- * The one place If-Match is read. It must carry exactly one entity tag, the one the client last
- * read: `*` (any version) proves nothing about what the client saw, and a list lets a client name
- * every version it can think of, so `*` is a 428 and anything but a single tag a 400. Returns
- * undefined when no If-Match was sent.
+ * The one place If-Match is read. It carries exactly one entity tag, or `*`: a list would let a
+ * client name every version it can think of, so anything else is a 400. Returns undefined when no
+ * If-Match was sent.
  */
 export function ifMatchTag(request: FastifyRequest): string | undefined {
   const header = request.headers['if-match']
   const value = typeof header === 'string' ? header.trim() : ''
   if (value === '') return undefined
-  if (value === '*') {
-    throw new PreconditionRequiredError('If-Match: * is not accepted: send the ETag you last read, so a change made on an old view is refused.')
-  }
-  if (!ENTITY_TAG.test(value)) {
+  if (value !== '*' && !ENTITY_TAG.test(value)) {
     throw new BadRequestError('If-Match must carry exactly one entity tag: the ETag you last read.', [
       { in: 'headers', pointer: '/if-match', message: 'is not exactly one entity tag' },
     ], 'invalid_if_match')
@@ -88,10 +84,16 @@ export function ifMatchTag(request: FastifyRequest): string | undefined {
   return value
 }
 
-/** The If-Match tag a write cannot go without: missing is a 428. */
+/**
+ * The If-Match tag a write cannot go without: missing is a 428, and so is `*` (any version),
+ * which proves nothing about what the client read.
+ */
 export function requiredIfMatchTag(request: FastifyRequest): string {
   const tag = ifMatchTag(request)
   if (tag === undefined) throw new PreconditionRequiredError()
+  if (tag === '*') {
+    throw new PreconditionRequiredError('If-Match: * is not accepted here: send the ETag you last read, so a change made on an old view is refused.')
+  }
   return tag
 }
 
@@ -103,8 +105,8 @@ export function requireIfMatch(request: FastifyRequest, currentEtag: string): vo
   if (requiredIfMatchTag(request) !== currentEtag) throw new PreconditionFailedError()
 }
 
-/** Like requireIfMatch, but only when the client sent If-Match (for DELETE and state changes). */
+/** Like requireIfMatch, but only when the client sent If-Match (for DELETE and state changes); `*` (it exists) passes. */
 export function checkOptionalIfMatch(request: FastifyRequest, currentEtag: string): void {
   const tag = ifMatchTag(request)
-  if (tag !== undefined && tag !== currentEtag) throw new PreconditionFailedError()
+  if (tag !== undefined && tag !== '*' && tag !== currentEtag) throw new PreconditionFailedError()
 }
