@@ -203,7 +203,7 @@ function resolveLive(target: FuzzTarget, text: string, encode: (value: string) =
 }
 
 /** Where the representation a write changes is read (with its ETag). */
-function readUrlOf(method: string, path: string): string {
+function readUrlOf(path: string): string {
   const comment = /^\/v1\/comments\/([^/?]+)$/.exec(path)
   if (comment) return `/v1/moderation/comments/${comment[1]}`
   return path.replace(/\/(publish|unpublish)$/, '')
@@ -519,7 +519,7 @@ async function resolveRequest(target: FuzzTarget, request: FuzzRequest): Promise
   const headers = inject.headers as Record<string, string>
   if (headers['if-match'] === LIVE_ETAG) {
     const path = new URL(inject.url, 'http://fuzz.invalid').pathname
-    const read = await target.app.inject({ url: readUrlOf(String(inject.method), path), headers: { authorization: `Bearer ${target.tokens.admin}` } })
+    const read = await target.app.inject({ url: readUrlOf(path), headers: { authorization: `Bearer ${target.tokens.admin}` } })
     if (typeof read.headers.etag === 'string') headers['if-match'] = read.headers.etag
     else delete headers['if-match']
   }
