@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
+import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.js'
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
@@ -86,7 +87,9 @@ export async function migrate(url: string, log: Logger, config: Config): Promise
   if (applied.length > 0) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`)
   else log.info('database schema is up to date')
   // Data that a rule change needs rewritten, which SQL alone cannot compute (comment-fingerprints.ts).
-  const refingerprinted = await withPrisma(url, config, (prisma) => refingerprintComments(prisma))
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: config.database.connectTimeoutMs })
+  await client.connect()
+  const refingerprinted = await refingerprintComments(client).finally(() => client.end())
   if (refingerprinted > 0) log.info(`re-fingerprinted ${refingerprinted} comment(s) for the current duplicate rule`)
   return applied
 }

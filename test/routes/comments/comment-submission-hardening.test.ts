@@ -129,8 +129,8 @@ t.test('comments stored under the old duplicate rule are re-fingerprinted', asyn
   await db.query(`DELETE FROM moderation_events WHERE comment_id IN (SELECT id FROM comments WHERE body = 'written   before')`)
   await db.query(`DELETE FROM comments WHERE body = 'written   before'`)
 
-  t.equal(await refingerprintComments(app.prisma), 3, 'three comments re-fingerprinted (not the erased one)')
-  t.equal(await refingerprintComments(app.prisma), 0, 'idempotent')
+  t.equal(await refingerprintComments(db), 3, 'three comments re-fingerprinted (not the erased one)')
+  t.equal(await refingerprintComments(db), 0, 'idempotent')
   const rows = (await db.query<{ fingerprint: string }>(`SELECT fingerprint FROM comments WHERE author_email IN ('old@example.org', 'twins@example.org')`)).rows
   t.ok(rows.every((row) => row.fingerprint.startsWith(FINGERPRINT_VERSION)), 'every one on the current rule')
   t.equal(new Set(rows.map((row) => row.fingerprint)).size, 3, 'the twins stay two rows with distinct fingerprints')
