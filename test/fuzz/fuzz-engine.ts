@@ -193,6 +193,7 @@ export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 
 const MARK = '\uE000'
 const LIVE_VALUE = new RegExp(`${MARK}live:([^${MARK}]+):(\\d+)${MARK}`, 'g')
 const LIVE_ETAG = `${MARK}etag${MARK}`
+const LIVE_RECEIPT = `${MARK}receipt${MARK}`
 const livePick = (pool: string) => fc.nat().map((n) => `${MARK}live:${pool}:${n}${MARK}`)
 
 function resolveLive(target: FuzzTarget, text: string, encode: (value: string) => string): string {
@@ -440,6 +441,8 @@ function liveValidRequest(operation: SpecOperation, path: string[], query: Array
   })
   const headers: Record<string, string> = { authorization: `Bearer ${target.tokens.admin}` }
   if (operation.parameters.some((parameter) => parameter.in === 'header' && parameter.name === 'if-match')) headers['if-match'] = LIVE_ETAG
+  // A held comment opens to its author's receipt token (kept from the submission that returned it).
+  if (operation.parameters.some((parameter) => parameter.in === 'header' && parameter.name === 'x-receipt-token')) headers['x-receipt-token'] = LIVE_RECEIPT
   const hasBody = jsonBodySchema(operation) !== undefined
   if (hasBody) headers['content-type'] = 'application/json'
   const queryString = search.toString()
@@ -510,6 +513,8 @@ export async function probe(target: FuzzTarget, request: FuzzRequest): Promise<{
 }
 
 let submissions = 0
+// Receipt tokens of the comments the run submitted (bounded like the pools).
+const receipts = new Map<string, string>()
 
 /** The request as it is sent: live picks resolved, the current ETag read, a fresh address per submission. */
 async function resolveRequest(target: FuzzTarget, request: FuzzRequest): Promise<InjectOptions> {
@@ -522,6 +527,12 @@ async function resolveRequest(target: FuzzTarget, request: FuzzRequest): Promise
     const read = await target.app.inject({ url: readUrlOf(path), headers: { authorization: `Bearer ${target.tokens.admin}` } })
     if (typeof read.headers.etag === 'string') headers['if-match'] = read.headers.etag
     else delete headers['if-match']
+  }
+  if (headers['x-receipt-token'] === LIVE_RECEIPT) {
+    const id = /\/v1\/comments\/([^/?]+)/.exec(inject.url)?.[1]
+    const token = id ? receipts.get(id) : undefined
+    if (token) headers['x-receipt-token'] = token
+    else delete headers['x-receipt-token']
   }
   // Flood control and the rate limits count per address: each submission comes from a new one.
   if (request.operationId === 'submitComment') {
@@ -548,7 +559,12 @@ function learn(target: FuzzTarget, operationId: string, status: number, body: st
     if (values.length >= 500) values.splice(0, 1)
     values.push(value)
   }
-  if (operationId === 'submitComment') add('id', created.id)
+  if (operationId === 'submitComment') {
+    add('id', created.id)
+    const { receiptToken } = created as { receiptToken?: string }
+    if (created.id && receiptToken) receipts.set(created.id, receiptToken)
+    if (receipts.size > 500) receipts.delete(receipts.keys().next().value!)
+  }
   if (operationId === 'createSource') add('/v1/sources/{id}:id', created.id)
   if (operationId === 'createClaim') add('/v1/claims/{id}:id', created.id)
   if (operationId === 'createArticle') {
