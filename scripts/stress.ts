@@ -182,7 +182,8 @@ async function pooled<T>(tasks: Array<() => Promise<T>>, limit: number): Promise
 // ─── Start ──────────────────────────────────────────────────────────────────────────────────────
 
 let ready = false
-for (let attempt = 0; attempt < 240 && !serverExited && !ready; attempt++) {
+// Up to 5 minutes: the embedded database migrates and seeds itself first, slowly on a loaded machine.
+for (let attempt = 0; attempt < 600 && !serverExited && !ready; attempt++) {
   ready = (await request('GET', '/ready')).status === 200
   if (!ready) await new Promise((resolve) => setTimeout(resolve, 500))
 }

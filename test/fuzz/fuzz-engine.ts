@@ -124,7 +124,7 @@ function resolve(spec: OpenApiDocument, schema: JsonSchema): JsonSchema {
 /** Real values for body properties by name (ids that exist, codes that are known), so valid bodies get past the lookups. */
 export type PropertyHints = Record<string, fc.Arbitrary<unknown>>
 
-export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 'valid', depth = 0, hints: PropertyHints = {}): fc.Arbitrary<unknown> {
+export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 'valid', depth = 0, hints: PropertyHints = {}, onlyHints = false): fc.Arbitrary<unknown> {
   const schema = resolve(spec, raw)
   if (schema.const !== undefined) return fc.constant(schema.const)
   if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]))
@@ -175,7 +175,7 @@ export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 
       for (const [name, property] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
         const generated = fromSchema(spec, property, 'valid', depth + 1, hints)
         const hint = hints[name]
-        model[name] = hint ? fc.oneof({ arbitrary: hint, weight: 3 }, { arbitrary: generated, weight: 1 }) : generated
+        model[name] = hint ? (onlyHints ? hint : fc.oneof({ arbitrary: hint, weight: 3 }, { arbitrary: generated, weight: 1 })) : generated
       }
       const required = (schema.required ?? []) as string[]
       return fc.record(model, { requiredKeys: required.filter((name) => name in model) })
@@ -367,6 +367,8 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
     headers: fc.tuple(...headerParams.map((parameter) => headerValue(parameter.name, parameter.schema))),
     auth,
     body: bodySchema ? fromSchema(spec, bodySchema, 'valid', 0, hints) : fc.constant(undefined),
+    // For the requests built to succeed: a named property always gets its real value.
+    liveBody: bodySchema ? fromSchema(spec, bodySchema, 'valid', 0, hints, true) : fc.constant(undefined),
     boundaryBody: bodySchema ? fromSchema(spec, bodySchema, 'boundary') : fc.constant(undefined),
     bodyVariant: fc.constantFrom(...BODY_VARIANTS),
     pick: fc.nat(),
@@ -377,7 +379,7 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
     contentType: fc.constantFrom(...WRONG_CONTENT_TYPES),
     ip: fc.tuple(fc.integer({ min: 1, max: 254 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 254 })),
   }).map((plan) => {
-    if (plan.liveValid) return liveValidRequest(operation, plan.livePath, plan.validQuery, plan.body, target)
+    if (plan.liveValid) return liveValidRequest(operation, plan.livePath, plan.validQuery, plan.liveBody, target)
     let url = operation.path
     pathParams.forEach((parameter, index) => (url = url.replace(`{${parameter.name}}`, plan.path[index]!)))
     const search = new URLSearchParams()
