@@ -136,7 +136,7 @@ function request(method: string, urlPath: string, options: { from?: string; body
     const req = http.request({
       host: '127.0.0.1', port, method, path: urlPath, localAddress: options.from ?? '127.0.0.1', agent: false,
       headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...options.headers },
-      timeout: 30_000,
+      timeout: 60_000,
     }, (res) => {
       let body = ''
       res.setEncoding('utf8')
@@ -301,13 +301,16 @@ if (mode === 'all' || mode === 'key-flood') {
   await pooled(Array.from({ length: numbers.requests }, (_, n) => async () => {
     const answer = await request('GET', keyed(n), { from: address(20_000 + (n % numbers.sources)) })
     tally(counts, answer)
-    if (answer.status >= 500 || answer.status === 0) fail(`GET ${keyed(n).slice(0, 80)}: ${answer.status} ${answer.body.slice(0, 150)}`)
-    else if (answer.status !== 200) fail(`GET ${keyed(n).slice(0, 80)}: ${answer.status} (a flood request should be served, or the cache was not filled)`)
+    // A 503 with Retry-After (load shed, database busy) is a proper refusal; anything else must be served.
+    if (answer.status === 503) checkRefusal(`GET ${keyed(n).slice(0, 80)}`, answer, [503])
+    else if (answer.status !== 200) fail(`GET ${keyed(n).slice(0, 80)}: ${answer.status} ${answer.body.slice(0, 150)}`)
   }), numbers.concurrency)
   clearInterval(sampler)
   const after = await request('GET', '/health')
   const alive = !serverExited && after.status === 200
   if (!alive) fail(`the server did not survive the key flood\n${serverStderr}`)
+  // Most of the flood must have been served, or it did not test the cache.
+  if ((counts[200] ?? 0) < numbers.requests * 0.9) fail(`only ${counts[200] ?? 0} of ${numbers.requests} flood requests were served`)
   const peak = Math.max(...samples)
   if (peak > numbers['max-rss-mb']) fail(`peak RSS ${peak} MB is over the bound of ${numbers['max-rss-mb']} MB`)
   const result = {
