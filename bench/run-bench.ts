@@ -253,6 +253,8 @@ async function main() {
     COMMENT_RATE_LIMIT_PER_MINUTE: '10000',
     // The per-IP write limit (120/min by default) would cap the moderator's PATCHes, which all come from one address.
     WRITE_RATE_LIMIT_PER_MINUTE: '100000',
+    // Every read comes from one address too; the per-IP read limit (1,200/min by default) would cap them.
+    READ_RATE_LIMIT_PER_MINUTE: '1000000',
     TRUST_PROXY: 'true',
     ...serverEnv,
   }
@@ -349,7 +351,7 @@ async function main() {
     database: embedded ? 'embedded PGlite' : 'PostgreSQL',
     machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     commit: gitCommit(),
-    settings: { duration, warmup, connections, nodeFlags: nodeFlags.join(' '), serverEnv: { COMMENT_FLOOD_SECONDS: '0', COMMENT_RATE_LIMIT_PER_MINUTE: '10000', WRITE_RATE_LIMIT_PER_MINUTE: '100000', TRUST_PROXY: 'true', LOG_LEVEL: 'warn', ...serverEnv } },
+    settings: { duration, warmup, connections, nodeFlags: nodeFlags.join(' '), serverEnv: { COMMENT_FLOOD_SECONDS: '0', COMMENT_RATE_LIMIT_PER_MINUTE: '10000', WRITE_RATE_LIMIT_PER_MINUTE: '100000', READ_RATE_LIMIT_PER_MINUTE: '1000000', TRUST_PROXY: 'true', LOG_LEVEL: 'warn', ...serverEnv } },
     data: prepared.counts,
     baselineRequestsPerSecond: Math.round(ceiling),
     rawPg,

@@ -61,6 +61,7 @@ const serverEnv: Record<string, string> = {
   COMMENT_FLOOD_SECONDS: '0',
   COMMENT_RATE_LIMIT_PER_MINUTE: '10000',
   WRITE_RATE_LIMIT_PER_MINUTE: '100000',
+  READ_RATE_LIMIT_PER_MINUTE: '1000000',
 }
 let dataDir: string | undefined
 if (adminUrl) {

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppConfig } from './config/config.js'
 import type { QueryObserver } from './db/prisma-client.js'
 import { loggerOptions } from './logger.js'
+import { CANONICAL_UUID } from './schemas/common-schemas.js'
 import securityHeaders from './plugins/external/security-headers.js'
 import openapi from './plugins/external/openapi.js'
 import loadShedding from './plugins/external/load-shedding.js'
@@ -67,6 +68,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     ajv: {
       // Reject unknown fields instead of silently dropping them.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+      // Every `format: uuid` (paths, queries, bodies) means the hyphenated form PostgreSQL accepts.
+      onCreate: (ajv) => void ajv.addFormat('uuid', CANONICAL_UUID),
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
     frameworkErrors: frameworkErrorResponse,
@@ -96,7 +99,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(rateLimits, { config })
   await app.register(openapi)
 
-  await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
+  await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds, busyRetryAfterSeconds: config.pressure.retryAfterSeconds })
   await app.register(methodNotAllowed, { notFoundPerMinute: config.rateLimits.notFoundPerMinute })
   await app.register(rejectNul)
   await app.register(finiteNumbers)

@@ -43,3 +43,35 @@ t.test('bearer and receipt tokens never reach the logs, at any level', async (t)
     t.notOk(output.includes(secret.slice(-43)), 'nor its secret part')
   }
 })
+
+// Issue 11: client addresses in the access log (LOG_CLIENT_IP), so that an erasure is not undone by the logs.
+t.test('the access log shows client addresses as LOG_CLIENT_IP says', async (t) => {
+  const address = '203.0.113.77'
+  const capture = async (mode?: 'full' | 'pseudonymise' | 'omit') => {
+    const lines: string[] = []
+    const sink = new Writable({ write: (chunk, _encoding, done) => { lines.push(String(chunk)); done() } })
+    const logger = pino(loggerOptions({ logLevel: 'info', ...(mode ? { logClientIp: mode } : {}) }), sink)
+    const { app } = await buildTestApp(t, {}, { logger, seed: false })
+    await app.inject({ url: '/health', remoteAddress: address })
+    await app.inject({ url: '/health', remoteAddress: address })
+    await app.inject({ url: '/health', remoteAddress: '203.0.113.78' })
+    const incoming = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'incoming request')
+    t.equal(incoming.length, 3, `${mode ?? 'default'}: every request was logged`)
+    return { output: lines.join(''), addresses: incoming.map((entry) => entry.req.remoteAddress as string | undefined) }
+  }
+
+  const byDefault = await capture()
+  t.notOk(byDefault.output.includes(address), 'by default, the address never appears')
+  t.match(byDefault.addresses[0], /^client-[\w-]{16}$/, 'a pseudonym instead')
+  t.equal(byDefault.addresses[0], byDefault.addresses[1], 'the same client gets the same pseudonym, so its requests can be followed')
+  t.not(byDefault.addresses[0], byDefault.addresses[2], 'another client another')
+  const again = await capture('pseudonymise')
+  t.not(again.addresses[0], byDefault.addresses[0], 'the key is random per process: pseudonyms do not link across runs')
+
+  const omitted = await capture('omit')
+  t.notOk(omitted.output.includes(address))
+  t.same(omitted.addresses, [undefined, undefined, undefined], 'omit: no address at all')
+
+  const full = await capture('full')
+  t.same(full.addresses, [address, address, '203.0.113.78'], 'full: the address as it is')
+})

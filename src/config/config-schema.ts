@@ -2,6 +2,8 @@ import { Type, type Static } from 'typebox'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
+const LOG_CLIENT_IP_MODES = ['pseudonymise', 'omit', 'full'] as const
+export type LogClientIp = (typeof LOG_CLIENT_IP_MODES)[number]
 
 const PositiveInteger = (defaultValue: number, maximum: number, description: string) =>
   Type.Integer({ minimum: 1, maximum, default: defaultValue, description })
@@ -18,6 +20,10 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: [...LOG_LEVELS], default: 'info' }),
+  LOG_CLIENT_IP: Type.Unsafe<LogClientIp>({
+    type: 'string', enum: [...LOG_CLIENT_IP_MODES], default: 'pseudonymise',
+    description: 'Client addresses in the access log: pseudonymise (a keyed hash, the key never leaves the process), omit, or full',
+  }),
   CORS_ORIGINS: Type.String({
     default: '',
     pattern: '^(\\*|(https?://[^,\\s]+)(,https?://[^,\\s]+)*)?$',
@@ -52,7 +58,8 @@ export const EnvSchema = Type.Object({
     description: 'How long a cached point, channel or article may be served; writes in this process clear it at once (0: no cache)',
   }),
   SHUTDOWN_GRACE_MS: PositiveInteger(10_000, 120_000, 'How long in-flight requests get on shutdown'),
-  WRITE_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 100_000, 'Writes (POST, PATCH, PUT, DELETE) per IP per minute, on every write route'),
+  WRITE_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 100_000, 'Writes (POST, PATCH, PUT, DELETE) per IP per minute: one budget shared by every write route'),
+  READ_RATE_LIMIT_PER_MINUTE: PositiveInteger(1_200, 1_000_000, 'Reads (GET, HEAD) per IP per minute: one budget shared by every read but /health'),
   NOT_FOUND_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 100_000, 'Requests to unknown routes per IP per minute'),
   MAX_HEADER_BYTES: PositiveInteger(16_384, 1_048_576, 'Largest accepted request head (431 beyond it)'),
   REQUEST_TIMEOUT_MS: PositiveInteger(30_000, 600_000, 'Time a client gets to send a whole request'),

@@ -1,6 +1,6 @@
 import envSchema from 'env-schema'
 import ipaddr from 'ipaddr.js'
-import { EnvSchema, type Env, type LogLevel } from './config-schema.js'
+import { EnvSchema, type Env, type LogClientIp, type LogLevel } from './config-schema.js'
 
 export interface Config {
   /** Unset means: run the embedded PostgreSQL under `dataDir`. */
@@ -9,6 +9,8 @@ export interface Config {
   host: string
   port: number
   logLevel: LogLevel
+  /** How the access log shows client addresses (logger.ts). */
+  logClientIp: LogClientIp
   corsOrigins: string[] | '*'
   /** Fastify's `trustProxy`: none, all, the nearest N hops, or these proxy addresses/ranges. */
   trustProxy: boolean | number | string[]
@@ -24,6 +26,7 @@ export interface Config {
   shutdownGraceMs: number
   rateLimits: {
     writesPerMinute: number
+    readsPerMinute: number
     notFoundPerMinute: number
   }
   http: {
@@ -113,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: parsed.HOST,
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
+    logClientIp: parsed.LOG_CLIENT_IP,
     corsOrigins: parseOrigins(parsed.CORS_ORIGINS),
     trustProxy,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
@@ -128,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     rateLimits: {
       writesPerMinute: parsed.WRITE_RATE_LIMIT_PER_MINUTE,
+      readsPerMinute: parsed.READ_RATE_LIMIT_PER_MINUTE,
       notFoundPerMinute: parsed.NOT_FOUND_RATE_LIMIT_PER_MINUTE,
     },
     http: {

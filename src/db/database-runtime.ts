@@ -1,11 +1,14 @@
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
+import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.js'
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import { startEmbeddedPostgres } from './embedded-postgres.js'
 import { applyMigrations } from './schema-engine.js'
 import { withPrisma } from './with-prisma.js'
 import { seedDatabase } from '../seed/seed-database.js'
+import { refingerprintComments } from '../services/comment-fingerprints.js'
 
 export interface OpenDatabase {
   url: string
@@ -15,31 +18,6 @@ export interface OpenDatabase {
   /** True when this process started the embedded database (and so is responsible for preparing it). */
   startedHere: boolean
   close(): Promise<void>
-}
-
-const LOCK_FILE = 'acupoint-api.lock.json'
-
-interface LockContent {
-  pid: number
-  url: string
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-async function readLock(dataDir: string): Promise<LockContent | null> {
-  try {
-    const lock = JSON.parse(await readFile(path.join(dataDir, LOCK_FILE), 'utf8')) as LockContent
-    return isAlive(lock.pid) ? lock : null
-  } catch {
-    return null
-  }
 }
 
 export function describeUrl(url: string): string {
@@ -61,33 +39,58 @@ export async function openDatabase(config: Config, log: Logger, options: { share
     return { url: config.databaseUrl, kind: 'external', description: describeUrl(config.databaseUrl), startedHere: false, close: async () => {} }
   }
   const dataDir = path.resolve(config.dataDir)
-  const running = await readLock(dataDir)
-  if (running) {
+  await mkdir(dataDir, { recursive: true })
+  // Taken before the database opens, atomically (data-dir-lock.ts): of two processes that start
+  // together, exactly one opens the directory.
+  for (let waited = 0; ; waited++) {
+    const attempt = await acquireDataDirLock(dataDir)
+    if (attempt.acquired) return startHere(dataDir, attempt.lock, log)
+    const { holder, file } = attempt
     if (!options.shareRunningServer) {
-      throw new Error(`Another acupoint-api process (pid ${running.pid}) is using the embedded database in ${dataDir}.`)
+      throw new Error(`Another acupoint-api process (pid ${holder.pid}) is using the embedded database in ${dataDir} (lock: ${file}).`)
     }
-    return { url: running.url, kind: 'embedded', description: `embedded PostgreSQL (PGlite) of pid ${running.pid}`, startedHere: false, close: async () => {} }
+    if (holder.url) {
+      return { url: holder.url, kind: 'embedded', description: `embedded PostgreSQL (PGlite) of pid ${holder.pid}`, startedHere: false, close: async () => {} }
+    }
+    // The owner is still starting: its socket address is not written yet.
+    if (waited >= 100) throw new Error(`The acupoint-api process (pid ${holder.pid}) holding ${dataDir} did not finish starting.`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  const embedded = await startEmbeddedPostgres({ dataDir })
-  const lockPath = path.join(dataDir, LOCK_FILE)
-  await writeFile(lockPath, JSON.stringify({ pid: process.pid, url: embedded.url } satisfies LockContent))
+}
+
+async function startHere(dataDir: string, lock: DataDirLock, log: Logger): Promise<OpenDatabase> {
+  let embedded
+  try {
+    embedded = await startEmbeddedPostgres({ dataDir })
+    await lock.setUrl(embedded.url)
+  } catch (error) {
+    await embedded?.close()
+    await lock.release()
+    throw error
+  }
   log.debug({ dataDir }, 'embedded PostgreSQL started')
+  const started = embedded
   return {
-    url: embedded.url,
+    url: started.url,
     kind: 'embedded',
     description: `embedded PostgreSQL (PGlite) in ${dataDir}`,
     startedHere: true,
     async close() {
-      await embedded.close()
-      await rm(lockPath, { force: true })
+      await started.close()
+      await lock.release()
     },
   }
 }
 
-export async function migrate(url: string, log: Logger): Promise<string[]> {
+export async function migrate(url: string, log: Logger, config: Config): Promise<string[]> {
   const applied = await applyMigrations(url)
   if (applied.length > 0) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`)
   else log.info('database schema is up to date')
+  // Data that a rule change needs rewritten, which SQL alone cannot compute (comment-fingerprints.ts).
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: config.database.connectTimeoutMs })
+  await client.connect()
+  const refingerprinted = await refingerprintComments(client).finally(() => client.end())
+  if (refingerprinted > 0) log.info(`re-fingerprinted ${refingerprinted} comment(s) for the current duplicate rule`)
   return applied
 }
 
@@ -97,6 +100,6 @@ export async function migrate(url: string, log: Logger): Promise<string[]> {
  */
 export async function prepareDatabase(database: OpenDatabase, config: Config, log: Logger): Promise<void> {
   const embeddedHere = database.kind === 'embedded' && database.startedHere
-  if (embeddedHere || config.migrateOnStart) await migrate(database.url, log)
+  if (embeddedHere || config.migrateOnStart) await migrate(database.url, log, config)
   if (embeddedHere || config.seedOnStart) await withPrisma(database.url, config, (prisma) => seedDatabase(prisma, log))
 }

@@ -31,9 +31,13 @@ export class BadRequestError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(detail = 'A valid bearer token is required.') {
+  /**
+   * RFC 6750 §3.1: a request that sent no bearer token at all (none, or another scheme) gets the
+   * challenge with no error code; one whose token is bad gets `error="invalid_token"`.
+   */
+  constructor(detail = 'A valid bearer token is required.', tokenSent = true) {
     super(401, 'unauthorized', 'Unauthorized', detail, {
-      'www-authenticate': 'Bearer realm="acupoint-api", error="invalid_token"',
+      'www-authenticate': tokenSent ? 'Bearer realm="acupoint-api", error="invalid_token"' : 'Bearer realm="acupoint-api"',
     })
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { PreconditionFailedError, PreconditionRequiredError } from '../errors/app-errors.js'
+import { BadRequestError, PreconditionFailedError, PreconditionRequiredError } from '../errors/app-errors.js'
 
 /**
  * A strong ETag that is a hash of the representation itself. Whatever changes what a client
@@ -64,19 +64,49 @@ export function sendRepresentation<T>(
 
 const bodies = new WeakMap<object, Map<string, string>>()
 
+// RFC 9110 §8.8.3: entity-tag = [ W/ ] DQUOTE *etagc DQUOTE.
+const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7E\x80-\xFF]*"$/
+
 /**
- * A write needs If-Match with the ETag the client last read: missing gives 428, stale gives 412,
- * so two editors cannot silently overwrite each other.
+ * The one place If-Match is read. It carries exactly one entity tag, or `*`: a list would let a
+ * client name every version it can think of, so anything else is a 400. Returns undefined when no
+ * If-Match was sent.
  */
-export function requireIfMatch(request: FastifyRequest, currentEtag: string): void {
+export function ifMatchTag(request: FastifyRequest): string | undefined {
   const header = request.headers['if-match']
-  if (!header) throw new PreconditionRequiredError()
-  const tags = header.split(',').map((tag) => tag.trim())
-  // If-Match uses the strong comparison: a weak tag never matches.
-  if (!tags.includes('*') && !tags.includes(currentEtag)) throw new PreconditionFailedError()
+  const value = typeof header === 'string' ? header.trim() : ''
+  if (value === '') return undefined
+  if (value !== '*' && !ENTITY_TAG.test(value)) {
+    throw new BadRequestError('If-Match must carry exactly one entity tag: the ETag you last read.', [
+      { in: 'headers', pointer: '/if-match', message: 'is not exactly one entity tag' },
+    ], 'invalid_if_match')
+  }
+  return value
 }
 
-/** Like requireIfMatch, but only when the client sent If-Match (for DELETE and state changes). */
+/**
+ * The If-Match tag a write cannot go without: missing is a 428, and so is `*` (any version),
+ * which proves nothing about what the client read.
+ */
+export function requiredIfMatchTag(request: FastifyRequest): string {
+  const tag = ifMatchTag(request)
+  if (tag === undefined) throw new PreconditionRequiredError()
+  if (tag === '*') {
+    throw new PreconditionRequiredError('If-Match: * is not accepted here: send the ETag you last read, so a change made on an old view is refused.')
+  }
+  return tag
+}
+
+/**
+ * A write needs If-Match with the ETag the client last read: missing gives 428, stale gives 412,
+ * so two editors cannot silently overwrite each other. The comparison is strong: a weak tag never matches.
+ */
+export function requireIfMatch(request: FastifyRequest, currentEtag: string): void {
+  if (requiredIfMatchTag(request) !== currentEtag) throw new PreconditionFailedError()
+}
+
+/** Like requireIfMatch, but only when the client sent If-Match (for DELETE and state changes); `*` (it exists) passes. */
 export function checkOptionalIfMatch(request: FastifyRequest, currentEtag: string): void {
-  if (request.headers['if-match']) requireIfMatch(request, currentEtag)
+  const tag = ifMatchTag(request)
+  if (tag !== undefined && tag !== '*' && tag !== currentEtag) throw new PreconditionFailedError()
 }

@@ -1,5 +1,31 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { BadRequestError } from '../errors/app-errors.js'
+import { CANONICAL_UUID } from '../schemas/common-schemas.js'
+
+/*
+ * What a cursor may carry. A cursor is client input like any other: every value in it must be one
+ * PostgreSQL accepts, or a forged cursor becomes a database error (a 500) instead of a 400.
+ */
+
+/** An id in the one spelling the API accepts. */
+export const isCursorId = (value: unknown): value is string => typeof value === 'string' && CANONICAL_UUID.test(value)
+
+/** An int4 (PostgreSQL `integer`): sort keys are. */
+export const isCursorInt4 = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= -2_147_483_648 && (value as number) <= 2_147_483_647
+
+// Exactly what Date#toISOString writes for years 0001–9999, all inside PostgreSQL's timestamptz range.
+const ISO_TIMESTAMP = /^(\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/** A timestamp as this API writes it into cursors (toISOString), that names a real instant. */
+export function isCursorTimestamp(value: unknown): value is string {
+  if (typeof value !== 'string') return false
+  const year = ISO_TIMESTAMP.exec(value)?.[1]
+  if (!year || Number(year) < 1) return false
+  const time = Date.parse(value)
+  // A round trip rejects dates that do not exist (2021-02-30), which Date.parse would roll over.
+  return !Number.isNaN(time) && new Date(time).toISOString() === value
+}
 
 /**
  * Opaque keyset cursors: base64url JSON of the last item's sort key. They are not secret: a

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { listOf } from './common-schemas.js'
+import { CANONICAL_UUID, listOf } from './common-schemas.js'
 import { COMMENT_ACCEPTED_EXAMPLE, PUBLIC_COMMENT_EXAMPLE } from './examples.js'
 
 export const COMMENT_STATUSES = ['pending', 'approved', 'rejected', 'spam'] as const
@@ -112,7 +112,7 @@ export const CommentPatchBody = Type.Object(
   { additionalProperties: false },
 )
 
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+const UUID_PATTERN = CANONICAL_UUID.source
 
 export const BulkModerationBody = Type.Object(
   {
@@ -128,7 +128,7 @@ export const BulkModerationBody = Type.Object(
           'current (another moderator decided in between), the whole request is refused with 412 and nothing ' +
           'changes; `errors` names each stale id. Every key must also be in `ids`. Ids without an ETag are set ' +
           'whatever their version.',
-        examples: [{ '0f8fad5b-d9cb-469f-a165-70867728950e': '"c1-0f8fad5b-d9cb-469f-a165-70867728950e"' }],
+        examples: [{ '0f8fad5b-d9cb-469f-a165-70867728950e': '"q3Yx0lP2c7RkV9bTn4WsZa8eHdU"' }],
       }),
     ),
   },

@@ -1,5 +1,12 @@
 import { Type, type TSchema } from 'typebox'
 
+/**
+ * The only spelling of an id the API accepts: 8-4-4-4-12 hex digits (RFC 9562's form, which JSON
+ * Schema's `uuid` format names). Ajv's own `uuid` format also lets `urn:uuid:…` through, which
+ * PostgreSQL refuses; app.ts puts this in its place, so every `format: uuid` means exactly this.
+ */
+export const CANONICAL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
+
 export const PaginationQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page (1–100)' }),
   cursor: Type.Optional(
@@ -36,7 +43,7 @@ export const IfNoneMatchHeaders = Type.Object({
 })
 
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ maxLength: 1024, description: 'The ETag you last read; required for PATCH' })),
+  'if-match': Type.Optional(Type.String({ maxLength: 1024, description: 'Exactly one ETag: the one you last read (required for PATCH; `*` and lists are refused)' })),
 })
 
 /** A success response with headers, in the shape @fastify/swagger turns into OpenAPI. */

@@ -1,6 +1,6 @@
 import { Prisma, type Claim, type PrismaClient, type Source } from '../generated/prisma/client.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-errors.js'
-import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
+import { decodeCursor, encodeCursor, isCursorInt4, toPage } from '../http/pagination.js'
 import { EXTRA_POINT_SORT_BASE, sortKeyFor } from '../seed/seed-database.js'
 import { presentAcupointDetail, presentAcupointSummary, presentClaim, type AcupointDetailRow } from './reference-presenters.js'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
@@ -56,7 +56,7 @@ const DETAIL_INCLUDE = {
 } satisfies Prisma.AcupointInclude
 
 const isSortCursor = (value: Record<string, unknown>): value is { k: number } =>
-  Number.isSafeInteger(value.k) && Object.keys(value).length === 1
+  isCursorInt4(value.k) && Object.keys(value).length === 1
 
 export function createAcupointService(prisma: PrismaClient, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
   async function findId(code: string): Promise<{ id: string; code: string }> {
@@ -134,7 +134,9 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
 
     list(filters: AcupointFilters) {
       const key = `acupoints:${JSON.stringify([filters.channel, filters.region, filters.organ, filters.effect, filters.q, filters.limit, filters.cursor])}`
-      return cache.get(key, () => listUncached(filters))
+      // Pages behind a cursor or free text have client-chosen keys: they get the small pool.
+      const volatile = filters.cursor !== undefined || [filters.q, filters.organ, filters.effect].some((text) => text !== undefined)
+      return cache.get(key, () => listUncached(filters), { volatile })
     },
 
     async create(input: AcupointInput) {

@@ -1,6 +1,6 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-errors.js'
-import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
+import { decodeCursor, encodeCursor, isCursorId, isCursorTimestamp, toPage } from '../http/pagination.js'
 import { normaliseCode } from './acupoint-service.js'
 import { presentArticleDetail, presentArticleSummary, type ArticleDetailRow } from './reference-presenters.js'
 import type { SourceService } from './source-service.js'
@@ -29,8 +29,7 @@ const DETAIL_INCLUDE = {
 } satisfies Prisma.ArticleInclude
 
 const isArticleCursor = (value: Record<string, unknown>): value is { p: string; id: string } =>
-  typeof value.p === 'string' && !Number.isNaN(Date.parse(value.p)) && typeof value.id === 'string' &&
-  /^[0-9a-f-]{36}$/.test(value.id) && Object.keys(value).length === 2
+  isCursorTimestamp(value.p) && isCursorId(value.id) && Object.keys(value).length === 2
 
 /**
  * Public reads are cached (`article:`/`articles:` keys); editor writes clear the whole reference
@@ -77,6 +76,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
       return cache.get(`article:${slug}`, async () => presentArticleDetail((await load(slug, false)) as ArticleDetailRow))
     },
 
+    // A page behind a cursor has a client-chosen key: it goes to the cache's small pool.
     list: (limit: number, cursor?: string) => cache.get(`articles:${limit}:${cursor ?? ''}`, async () => {
       const after = decodeCursor(cursor, isArticleCursor)
       const rows = await prisma.article.findMany({
@@ -94,7 +94,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
       const counts = await countPublicComments(prisma, rows.map((row) => row.id))
       return toPage(rows, limit, (row) => presentArticleSummary({ ...row, _count: { comments: counts.get(row.id) ?? 0 } }),
         (row) => encodeCursor({ p: row.publishedAt!.toISOString(), id: row.id }))
-    }),
+    }, { volatile: cursor !== undefined }),
 
     create: (input: ArticleInput) => invalidating(cache, async () => {
       if (input.sourceId) await sources.assertExists(input.sourceId, '/sourceId')

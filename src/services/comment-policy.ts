@@ -40,17 +40,48 @@ export function normaliseName(name: string): string {
   return name.normalize('NFC').replace(/\s+/g, ' ').trim()
 }
 
+// Characters that change the direction of the text around them: in a name they can make it read as
+// something else in the moderation queue and in every page that shows it (Trojan Source, CVE-2021-42574).
+const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u
+// What renders as nothing: format characters (U+200B, U+2060, U+FEFF, …), the other default-ignorable
+// code points (U+3164 Hangul filler, U+115F, variation selectors, …), the Braille blank, and spaces.
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u2800\s]/gu
+
+export function hasBidiControls(text: string): boolean {
+  return BIDI_CONTROL.test(text)
+}
+
+/** True when nothing would be seen of `text`: it is empty once invisible and format characters go. */
+export function isVisiblyBlank(text: string): boolean {
+  return text.replace(INVISIBLE, '') === ''
+}
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
 }
 
 /**
+ * What a body is compared by for duplicates: compatibility forms folded (NFKC: full-width letters,
+ * ligatures), case folded (upper then lower: "ß" and "SS" are one), invisible characters dropped,
+ * and every run of whitespace one space.
+ */
+export function comparableText(text: string): string {
+  return text.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC').replace(INVISIBLE, (character) => (/\s/u.test(character) ? ' ' : ''))
+    .replace(/ +/g, ' ').trim()
+}
+
+/** Fingerprints carry their version, so rows written before a change of the rule can be found and re-fingerprinted. */
+export const FINGERPRINT_VERSION = 'v2:'
+
+/**
  * What makes two submissions "the same comment": article, author and body. The author is matched
- * case- and space-insensitively ("Sam" and " SAM " are one author), the body as normalised.
+ * case- and space-insensitively ("Sam" and " SAM " are one author), the body as `comparableText`
+ * sees it ("Great post" and "great   POST" are one body).
  */
 export function commentFingerprint(articleId: string, email: string, name: string, body: string): string {
   const author = normaliseName(name).toLowerCase()
-  return createHash('sha256').update(`${articleId}\u0000${normaliseEmail(email)}\u0000${author}\u0000${normaliseBody(body)}`).digest('hex')
+  return FINGERPRINT_VERSION +
+    createHash('sha256').update(`${articleId}\u0000${normaliseEmail(email)}\u0000${author}\u0000${comparableText(normaliseBody(body))}`).digest('hex')
 }
 
 const LINK = /\bhttps?:\/\/|\bwww\.[a-z0-9-]+\./gi

@@ -3,8 +3,10 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, TooManyRequestsError } from '../errors/app-errors.js'
 import { clientKey } from '../http/client-address.js'
-import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
-import { classify, commentFingerprint, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
+import { decodeCursor, encodeCursor, isCursorId, isCursorTimestamp, toPage } from '../http/pagination.js'
+import { classify, commentFingerprint, hasBidiControls, hasControlCharacters, isVisiblyBlank, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
+import { createKeyedSerializer } from './keyed-serializer.js'
+import { LRUCache } from 'lru-cache'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 import { hiddenAncestor } from './comment-visibility.js'
 
@@ -30,8 +32,7 @@ type EventRow = Prisma.ModerationEventGetPayload<{ include: { staffMember: { sel
 
 const sha256 = (value: string | Buffer) => createHash('sha256').update(value).digest()
 const isKeyset = (value: Record<string, unknown>): value is { t: string; id: string } =>
-  typeof value.t === 'string' && !Number.isNaN(Date.parse(value.t)) && typeof value.id === 'string' &&
-  /^[0-9a-f-]{36}$/.test(value.id) && Object.keys(value).length === 2
+  isCursorTimestamp(value.t) && isCursorId(value.id) && Object.keys(value).length === 2
 
 /**
  * "After (t, id)" in (created_at, id) order. The redundant `created_at >= t` becomes an index
@@ -44,8 +45,13 @@ function keysetAfter(after: { t: string; id: string } | undefined): Prisma.Comme
   return { createdAt: { gte: t }, OR: [{ createdAt: { gt: t } }, { createdAt: t, id: { gt: after.id } }] }
 }
 
-/** The ETag a moderator must send back: it changes with every decision. */
-export const commentEtag = (comment: { id: string; version: number }) => `"c${comment.version}-${comment.id}"`
+/**
+ * The ETag a moderator must send back: it changes with every decision. A hash of the id, version
+ * and last change time, so it cannot be guessed without reading the comment (knowing the id and
+ * counting versions is not enough).
+ */
+export const commentEtag = (comment: { id: string; version: number; updatedAt: Date }) =>
+  `"${sha256(`${comment.id}:${comment.version}:${comment.updatedAt.toISOString()}`).toString('base64url').slice(0, 27)}"`
 
 export function presentPublicComment(comment: Pick<CommentRow, 'id' | 'parentId' | 'authorName' | 'body' | 'createdAt'>) {
   return { id: comment.id, parentId: comment.parentId, authorName: comment.authorName, body: comment.body, createdAt: comment.createdAt.toISOString() }
@@ -109,6 +115,41 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
     })
   }
 
+  const submissions = createKeyedSerializer()
+  // What this process accepted within the flood interval (fingerprints, client and address keys):
+  // a repeat is refused without a query, in the database check's order (409 before 429). Only a
+  // hint, and bounded: a key evicted, or a comment accepted by another instance, is still caught
+  // by the database check.
+  const recent = settings.floodSeconds > 0 ? new LRUCache<string, number>({ max: 10_000, ttl: settings.floodSeconds * 1000 }) : undefined
+
+  function refuseRecent(fingerprint: string, keys: string[]) {
+    if (recent?.has(`fingerprint:${fingerprint}`)) throw duplicateRefusal()
+    const last = Math.max(0, ...keys.map((key) => recent?.get(key) ?? 0))
+    if (last > 0) throw floodRefusal(last)
+  }
+
+  /** 409 for a repeat of a stored comment, 429 within the flood interval of the client's or address's last one: one query. */
+  async function refuseRepeat(client: Prisma.TransactionClient, submitter: { fingerprint: string; client: string; authorEmail: string }) {
+    const since = new Date(Date.now() - settings.floodSeconds * 1000)
+    const [found] = await client.$queryRaw<[{ duplicate: boolean; last: Date | null }]>`
+      SELECT EXISTS (SELECT 1 FROM comments WHERE fingerprint = ${submitter.fingerprint}) AS duplicate,
+             ${settings.floodSeconds > 0
+               ? Prisma.sql`(SELECT max(created_at) FROM comments WHERE created_at > ${since}::timestamptz
+                              AND (client_key = ${submitter.client} OR author_email = ${submitter.authorEmail}))`
+               : Prisma.sql`NULL::timestamptz`} AS last`
+    if (found.duplicate) throw duplicateRefusal()
+    if (found.last) throw floodRefusal(found.last.getTime())
+  }
+
+  function duplicateRefusal() {
+    return new ConflictError('You have already posted this comment on this article.', 'duplicate_comment')
+  }
+
+  function floodRefusal(lastAt: number) {
+    const wait = Math.max(1, Math.ceil((lastAt + settings.floodSeconds * 1000 - Date.now()) / 1000))
+    return new TooManyRequestsError(`You are posting too quickly: wait ${wait} s between comments.`, wait, 'comment_flood')
+  }
+
   async function loadForModeration(id: string, client: Prisma.TransactionClient = prisma) {
     const comment = await client.comment.findUnique({ where: { id }, include: MODERATION_INCLUDE })
     if (!comment) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
@@ -123,70 +164,74 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
           throw new BadRequestError(`${field} contains control characters.`, [{ in: 'body', pointer: `/${field}`, message: 'contains control characters' }])
         }
       }
+      if (hasBidiControls(input.authorName)) {
+        throw new BadRequestError('authorName contains bidirectional control characters.', [
+          { in: 'body', pointer: '/authorName', message: 'contains bidirectional control characters' },
+        ])
+      }
       const authorName = normaliseName(input.authorName)
       const authorEmail = normaliseEmail(input.authorEmail)
       const body = normaliseBody(input.body)
-      if (!authorName || !body) {
-        throw new BadRequestError('Name and comment must not be blank.', [{ in: 'body', pointer: authorName ? '/body' : '/authorName', message: 'is blank' }])
+      if (isVisiblyBlank(authorName) || isVisiblyBlank(body)) {
+        const pointer = isVisiblyBlank(authorName) ? '/authorName' : '/body'
+        throw new BadRequestError('Name and comment must not be blank.', [{ in: 'body', pointer, message: 'is blank' }])
       }
       const fingerprint = commentFingerprint(articleId, authorEmail, authorName, body)
       const verdict = classify({ name: authorName, email: authorEmail, body, honeypot: input.website }, settings)
       const receiptToken = randomBytes(32).toString('base64url')
       // One IPv6 /64 is one client: rotating addresses inside it does not reset flood control.
       const client = clientKey(meta.ipAddress)
+      const submitter = { fingerprint, client, authorEmail }
 
-      const comment = await prisma.$transaction(async (tx) => {
-        // Serialise submissions per IP and per e-mail, so the flood check cannot be raced.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ip:${client}`})), pg_advisory_xact_lock(hashtext(${`email:${authorEmail}`}))`
-        if (input.parentId) {
-          // FOR SHARE: a moderator cannot un-approve the parent between this check and the commit.
-          const [parent] = await tx.$queryRaw<Array<{ articleId: string; status: CommentStatus }>>`
-            SELECT article_id::text AS "articleId", status::text AS status FROM comments WHERE id = ${input.parentId}::uuid FOR SHARE`
-          if (!parent || parent.articleId !== articleId || parent.status !== 'approved') {
-            throw new BadRequestError('A reply must answer an approved comment on the same article.', [
-              { in: 'body', pointer: '/parentId', message: 'is not an approved comment of this article' },
-            ], 'invalid_parent')
+      // One submission per client and per address at a time in this process: a burst waits here,
+      // holding no connection, and is then mostly refused by the check below without a transaction.
+      const keys = [`ip:${client}`, `email:${authorEmail}`]
+      const comment = await submissions.run(keys, async () => {
+        refuseRecent(fingerprint, keys)
+        // A refusal rests only on committed rows, so it needs no lock (nor a transaction).
+        await refuseRepeat(prisma, submitter)
+        const created = await prisma.$transaction(async (tx) => {
+          // Serialise submissions per IP and per e-mail across instances, so the checks cannot be raced.
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ip:${client}`})), pg_advisory_xact_lock(hashtext(${`email:${authorEmail}`}))`
+          if (input.parentId) {
+            // FOR SHARE: a moderator cannot un-approve the parent between this check and the commit.
+            const [parent] = await tx.$queryRaw<Array<{ articleId: string; status: CommentStatus }>>`
+              SELECT article_id::text AS "articleId", status::text AS status FROM comments WHERE id = ${input.parentId}::uuid FOR SHARE`
+            if (!parent || parent.articleId !== articleId || parent.status !== 'approved') {
+              throw new BadRequestError('A reply must answer an approved comment on the same article.', [
+                { in: 'body', pointer: '/parentId', message: 'is not an approved comment of this article' },
+              ], 'invalid_parent')
+            }
           }
-        }
-        if (await tx.comment.findUnique({ where: { fingerprint }, select: { id: true } })) {
-          throw new ConflictError('You have already posted this comment on this article.', 'duplicate_comment')
-        }
-        if (settings.floodSeconds > 0) {
-          const since = new Date(Date.now() - settings.floodSeconds * 1000)
-          const recent = await tx.comment.findFirst({
-            where: { createdAt: { gt: since }, OR: [{ clientKey: client }, { authorEmail }] },
-            orderBy: { createdAt: 'desc' },
-            select: { createdAt: true },
-          })
-          if (recent) {
-            const wait = Math.max(1, Math.ceil((recent.createdAt.getTime() + settings.floodSeconds * 1000 - Date.now()) / 1000))
-            throw new TooManyRequestsError(`You are posting too quickly: wait ${wait} s between comments.`, wait, 'comment_flood')
-          }
-        }
-        return tx.comment.create({
-          data: {
-            articleId,
-            parentId: input.parentId ?? null,
-            authorName,
-            authorEmail,
-            body,
-            status: verdict.status,
-            needsAttention: verdict.needsAttention,
-            spamSignals: verdict.signals as unknown as Prisma.InputJsonValue,
-            ipAddress: meta.ipAddress,
-            clientKey: client,
-            userAgent: meta.userAgent?.slice(0, 500) ?? null,
-            fingerprint,
-            receiptTokenHash: new Uint8Array(sha256(receiptToken)),
-            events: {
-              create: {
-                toStatus: verdict.status,
-                reason: verdict.signals.length > 0 ? `Submitted; ${verdict.signals.map((signal) => signal.detail).join(' ')}` : 'Submitted',
+          // Again under the locks: another instance may have committed one since.
+          await refuseRepeat(tx, submitter)
+          return tx.comment.create({
+            data: {
+              articleId,
+              parentId: input.parentId ?? null,
+              authorName,
+              authorEmail,
+              body,
+              status: verdict.status,
+              needsAttention: verdict.needsAttention,
+              spamSignals: verdict.signals as unknown as Prisma.InputJsonValue,
+              ipAddress: meta.ipAddress,
+              clientKey: client,
+              userAgent: meta.userAgent?.slice(0, 500) ?? null,
+              fingerprint,
+              receiptTokenHash: new Uint8Array(sha256(receiptToken)),
+              events: {
+                create: {
+                  toStatus: verdict.status,
+                  reason: verdict.signals.length > 0 ? `Submitted; ${verdict.signals.map((signal) => signal.detail).join(' ')}` : 'Submitted',
+                },
               },
             },
-          },
-          select: { id: true, createdAt: true },
+            select: { id: true, createdAt: true },
+          })
         })
+        for (const key of [...keys, `fingerprint:${fingerprint}`]) recent?.set(key, created.createdAt.getTime())
+        return created
       })
       return { id: comment.id, status: 'pending' as const, receiptToken, createdAt: comment.createdAt.toISOString() }
     },
@@ -264,9 +309,8 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
     async setStatus(id: string, ifMatch: string, status: CommentStatus, reason: string | undefined, staffMemberId: string) {
       return invalidating(cache, () => prisma.$transaction(async (tx) => {
         const current = await loadForModeration(id, tx)
-        // `*` is refused by the route; here it simply never matches, so no version check is skipped.
-        const tags = ifMatch.split(',').map((tag) => tag.trim())
-        if (!tags.includes(commentEtag(current))) throw new PreconditionFailedError()
+        // One tag (conditional-requests.ts), compared strongly: `*` or a list never gets here.
+        if (ifMatch !== commentEtag(current)) throw new PreconditionFailedError()
         if (current.status === status) return { comment: presentModerationComment(current), changed: false }
         const { count } = await tx.comment.updateMany({
           where: { id, version: current.version },
@@ -283,7 +327,16 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
      * ETag). The rows are locked first, so the versions checked are the versions overwritten.
      */
     async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string, etags: Record<string, string> = {}) {
-      const unique = [...new Set(ids.map((id) => id.toLowerCase()))]
+      // An id given twice (in any letter case) is a mistake to report, not to resolve by guessing which one was meant.
+      for (const [field, list] of [['ids', ids], ['etags', Object.keys(etags)]] as const) {
+        const repeats = list.map((id, index) => ({ id, index }))
+          .filter(({ id, index }) => list.findIndex((other) => other.toLowerCase() === id.toLowerCase()) !== index)
+        if (repeats.length > 0) {
+          throw new BadRequestError(`Each comment may appear once in \`${field}\`; repeated (letter case aside): ${repeats.map(({ id }) => id).join(', ')}.`,
+            repeats.map(({ id, index }) => ({ in: 'body', pointer: field === 'ids' ? `/ids/${index}` : `/etags/${id}`, message: 'repeats another id' })), 'duplicate_ids')
+        }
+      }
+      const unique = ids.map((id) => id.toLowerCase())
       const expected = new Map(Object.entries(etags).map(([id, etag]) => [id.toLowerCase(), etag.trim()]))
       const strays = [...expected.keys()].filter((id) => !unique.includes(id))
       if (strays.length > 0) {
@@ -291,8 +344,8 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
           strays.map((id) => ({ in: 'body', pointer: `/etags/${id}`, message: 'is not one of ids' })))
       }
       return invalidating(cache, () => prisma.$transaction(async (tx) => {
-        const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number }>>`
-          SELECT id::text, status::text AS status, version FROM comments WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`
+        const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number; updatedAt: Date }>>`
+          SELECT id::text, status::text AS status, version, updated_at AS "updatedAt" FROM comments WHERE id = ANY(${unique}::uuid[]) ORDER BY id FOR UPDATE`
         const found = new Map(rows.map((row) => [row.id, row]))
         const missing = unique.filter((id) => !found.has(id))
         if (missing.length > 0) {
@@ -312,10 +365,9 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
             results.push({ id, outcome: 'unchanged' as const, fromStatus: row.status, toStatus: status, version: row.version, etag: commentEtag(row) })
             continue
           }
-          await tx.comment.update({ where: { id }, data: { status, version: { increment: 1 } } })
+          const updated = await tx.comment.update({ where: { id }, data: { status, version: { increment: 1 } }, select: { id: true, version: true, updatedAt: true } })
           await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null } })
-          const version = row.version + 1
-          results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version, etag: commentEtag({ id, version }) })
+          results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version: updated.version, etag: commentEtag(updated) })
         }
         return { status, results }
       }), ...ARTICLE_KEYS)

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-errors.js'
-import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
+import { decodeCursor, encodeCursor, isCursorId, toPage } from '../http/pagination.js'
 import { presentSource } from './reference-presenters.js'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 
@@ -16,7 +16,7 @@ export interface SourceInput {
 
 type SourceView = ReturnType<typeof presentSource>
 const isIdCursor = (value: Record<string, unknown>): value is { id: string } =>
-  typeof value.id === 'string' && /^[0-9a-f-]{36}$/.test(value.id) && Object.keys(value).length === 1
+  isCursorId(value.id) && Object.keys(value).length === 1
 
 /** Sources appear inside points, claims and articles: every write clears the reference cache. */
 export function createSourceService(prisma: PrismaClient, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {

@@ -6,8 +6,12 @@ import { SEED_SLUG, freshIp } from '../helpers/comments.js'
 import { environmentConfig } from '../helpers/test-database.js'
 
 const RETRY_AFTER = '3'
-// A request may wait for a connection (1 s) and then a query (2 s); anything slower is a hang.
-const BOUND_MS = 6_000
+// A submission may wait twice for a connection (1 s) and a query (2 s): once for its checks, which
+// run before any transaction (issue 11), and once for its transaction (which Prisma waits 2 s to
+// start). Anything slower than that, with room for a loaded machine, is a hang.
+const BOUND_MS = 9_000
+// A pool that cannot get connections because the database stopped answering is also "saturated".
+const BUSY_RETRY_AFTER = '2'
 
 interface Outcome {
   phase: 'before' | 'outage' | 'after'
@@ -127,8 +131,9 @@ t.test('the database vanishes under load and comes back: fast 503s, recovery, no
   const unexpected = outcomes.filter((o) => !allowed.has(o.status))
   t.same(unexpected, [], 'no 5xx other than 503, no unexpected status')
   const unavailable = outcomes.filter((o) => o.status === 503)
-  t.ok(unavailable.every((o) => o.retryAfter === RETRY_AFTER && String(o.contentType).startsWith('application/problem+json') && o.code === 'database_unavailable'),
-    'every 503 is a problem with Retry-After')
+  t.ok(unavailable.every((o) => String(o.contentType).startsWith('application/problem+json') &&
+    ((o.code === 'database_unavailable' && o.retryAfter === RETRY_AFTER) || (o.code === 'database_busy' && o.retryAfter === BUSY_RETRY_AFTER))),
+  'every 503 is a problem with Retry-After: database_unavailable, or database_busy while the pool waits on connections that no longer answer')
   const slowest = Math.max(...outcomes.map((o) => o.elapsedMs))
   t.ok(slowest < BOUND_MS, `no request hung (slowest ${slowest} ms)`)
   t.comment(`${outcomes.length} requests: ${count((o) => o.status === 202)} accepted, ${unavailable.length} answered 503, slowest ${slowest} ms`)

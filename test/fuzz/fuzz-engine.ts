@@ -17,13 +17,18 @@ import { checkResponse } from '../helpers/openapi-contract.js'
 import { listOperations, loadSpec, type JsonSchema, type OpenApiDocument, type SpecOperation } from '../helpers/openapi-spec.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
 import {
-  FORGED_CURSORS, FORGED_ETAGS, MALFORMED_BODIES, PAGINATION_VALUES, PATH_TRAVERSALS, WRONG_CONTENT_TYPES, anyJsonValue, hostileString,
+  FORGED_CURSORS, FORGED_ETAGS, MALFORMED_BODIES, PAGINATION_VALUES, PATH_TRAVERSALS, WRONG_CONTENT_TYPES, anyJsonValue, databaseRefusedCursor,
+  databaseRefusedUuid, hostileString,
 } from './hostile-values.js'
 
 export interface FuzzTarget {
   app: FastifyInstance
   db: TestDatabase
-  /** Real values for path parameters, keyed by `template:name`, so requests reach the handlers. */
+  /**
+   * Real values for path parameters and body ids, keyed by `template:name` or name, so requests
+   * reach the handlers. Live: what the run creates is added (see `probe`), and a request picks
+   * from a pool when it is sent, not when it is generated.
+   */
   pools: Record<string, string[]>
   tokens: Record<'admin' | 'editor' | 'moderator' | 'revoked', string>
   close(): Promise<void>
@@ -41,6 +46,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       COMMENT_FLOOD_SECONDS: '0',
       COMMENT_RATE_LIMIT_PER_MINUTE: '10000',
       WRITE_RATE_LIMIT_PER_MINUTE: '100000',
+      READ_RATE_LIMIT_PER_MINUTE: '1000000',
       NOT_FOUND_RATE_LIMIT_PER_MINUTE: '100000',
       BODY_LIMIT_BYTES: String(BODY_LIMIT),
     }),
@@ -79,10 +85,17 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const pools: Record<string, string[]> = {
     code: codes,
     slug: slugs,
+    // Comments go to published articles; publishing and unpublishing pick among the fuzzer's own
+    // articles, so that the seed article stays open for submissions.
+    '/v1/articles/{slug}/comments:slug': ['facial-acupuncture-six-points'],
+    '/v1/articles/{slug}/publish:slug': ['fuzz-draft'],
+    '/v1/articles/{slug}/unpublish:slug': ['fuzz-draft'],
     '/v1/sources/{id}:id': sources,
     '/v1/claims/{id}:id': claims,
     '/v1/channels/{code}:code': channels,
-    id: commentIds,
+    // The approved seed comments are what replies answer: they are kept out of the pool that
+    // moderation picks from, so that fuzzed decisions do not take every parent away.
+    id: commentIds.slice(3),
     approvedComments: commentIds.slice(0, 3),
   }
   return {
@@ -111,7 +124,7 @@ function resolve(spec: OpenApiDocument, schema: JsonSchema): JsonSchema {
 /** Real values for body properties by name (ids that exist, codes that are known), so valid bodies get past the lookups. */
 export type PropertyHints = Record<string, fc.Arbitrary<unknown>>
 
-export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 'valid', depth = 0, hints: PropertyHints = {}): fc.Arbitrary<unknown> {
+export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 'valid', depth = 0, hints: PropertyHints = {}, onlyHints = false): fc.Arbitrary<unknown> {
   const schema = resolve(spec, raw)
   if (schema.const !== undefined) return fc.constant(schema.const)
   if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]))
@@ -162,7 +175,7 @@ export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 
       for (const [name, property] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
         const generated = fromSchema(spec, property, 'valid', depth + 1, hints)
         const hint = hints[name]
-        model[name] = hint ? fc.oneof({ arbitrary: hint, weight: 3 }, { arbitrary: generated, weight: 1 }) : generated
+        model[name] = hint ? (onlyHints ? hint : fc.oneof({ arbitrary: hint, weight: 3 }, { arbitrary: generated, weight: 1 })) : generated
       }
       const required = (schema.required ?? []) as string[]
       return fc.record(model, { requiredKeys: required.filter((name) => name in model) })
@@ -170,6 +183,31 @@ export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 
     default:
       return fc.jsonValue({ maxDepth: 2 })
   }
+}
+
+// ─── Live values ────────────────────────────────────────────────────────────────────────────────
+// A generated request names live values by placeholders (U+E000 never reaches a URL raw:
+// encodePathValue escapes every generated character). `probe` resolves them when it sends the
+// request: a pick from a pool as it is then, and the current ETag of the resource a write targets.
+
+const MARK = '\uE000'
+const LIVE_VALUE = new RegExp(`${MARK}live:([^${MARK}]+):(\\d+)${MARK}`, 'g')
+const LIVE_ETAG = `${MARK}etag${MARK}`
+const LIVE_RECEIPT = `${MARK}receipt${MARK}`
+const livePick = (pool: string) => fc.nat().map((n) => `${MARK}live:${pool}:${n}${MARK}`)
+
+function resolveLive(target: FuzzTarget, text: string, encode: (value: string) => string): string {
+  return text.replace(LIVE_VALUE, (_match, pool: string, n: string) => {
+    const values = target.pools[pool] ?? []
+    return values.length ? encode(values[Number(n) % values.length]!) : encode('00000000-0000-4000-8000-000000000000')
+  })
+}
+
+/** Where the representation a write changes is read (with its ETag). */
+function readUrlOf(path: string): string {
+  const comment = /^\/v1\/comments\/([^/?]+)$/.exec(path)
+  if (comment) return `/v1/moderation/comments/${comment[1]}`
+  return path.replace(/\/(publish|unpublish)$/, '')
 }
 
 // ─── Requests ───────────────────────────────────────────────────────────────────────────────────
@@ -180,14 +218,14 @@ export interface FuzzRequest {
   inject: InjectOptions
 }
 
-const BODY_VARIANTS = ['valid', 'valid', 'valid', 'boundary', 'missing', 'extra', 'wrongType', 'hostile', 'oversized', 'malformed', 'contentType', 'empty'] as const
+const BODY_VARIANTS = ['valid', 'valid', 'valid', 'boundary', 'missing', 'extra', 'wrongType', 'hostile', 'refusedByDatabase', 'oversized', 'malformed', 'contentType', 'empty'] as const
 type BodyVariant = (typeof BODY_VARIANTS)[number]
 
 function jsonBodySchema(operation: SpecOperation): JsonSchema | undefined {
   return operation.requestBody?.content?.['application/json']?.schema
 }
 
-function mutateBody(spec: OpenApiDocument, schema: JsonSchema, variant: BodyVariant, pick: number, value: unknown, replacement: unknown, hostile: string) {
+function mutateBody(spec: OpenApiDocument, schema: JsonSchema, variant: BodyVariant, pick: number, value: unknown, replacement: unknown, hostile: string, refusedUuid: string) {
   const resolved = resolve(spec, schema)
   const object = (value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {}) as Record<string, unknown>
   const fields = Object.keys(resolved.properties ?? {})
@@ -208,6 +246,20 @@ function mutateBody(spec: OpenApiDocument, schema: JsonSchema, variant: BodyVari
       return { ...object, [stringField]: hostile }
     case 'oversized':
       return { ...object, [stringField]: 'x'.repeat(pick % 2 ? BODY_LIMIT + 10 : 5_000) }
+    case 'refusedByDatabase': {
+      // An id field (or an id in an array, or an id-keyed map) spelled as the database would refuse.
+      const idFields = fields.filter((name) => {
+        const property = resolve(spec, resolved.properties[name])
+        return property.format === 'uuid' || resolve(spec, property.items ?? {}).format === 'uuid' || property.propertyNames || property.patternProperties ||
+          (property.type === 'object' && property.additionalProperties && !property.properties)
+      })
+      if (idFields.length === 0) return object
+      const name = idFields[pick % idFields.length]!
+      const property = resolve(spec, resolved.properties[name])
+      if (property.format === 'uuid') return { ...object, [name]: refusedUuid }
+      if (property.type === 'array') return { ...object, [name]: [...(Array.isArray(object[name]) ? (object[name] as unknown[]) : []), refusedUuid] }
+      return { ...object, [name]: { [refusedUuid]: '"x"' } }
+    }
     default:
       return value
   }
@@ -234,20 +286,25 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
   const pathParams = operation.parameters.filter((parameter) => parameter.in === 'path')
   const queryParams = operation.parameters.filter((parameter) => parameter.in === 'query')
   const headerParams = operation.parameters.filter((parameter) => parameter.in === 'header')
-  const pool = (name: string) => target.pools[`${operation.path}:${name}`] ?? target.pools[name] ?? []
+  const poolKey = (name: string) => (target.pools[`${operation.path}:${name}`] ? `${operation.path}:${name}` : target.pools[name] ? name : undefined)
 
-  const pathValue = (name: string, schema: JsonSchema) => {
-    const real = pool(name)
-    return fc.oneof(
-      { arbitrary: real.length ? fc.constantFrom(...real).map(encodePathValue) : fromSchema(spec, schema).map((v) => encodePathValue(v)), weight: 8 },
-      { arbitrary: fromSchema(spec, schema).map((v) => encodePathValue(v)), weight: 2 },
-      { arbitrary: hostileString.map(encodePathValue), weight: 2 },
-      { arbitrary: fc.constantFrom(...PATH_TRAVERSALS), weight: 2 },
-    )
+  const livePathValue = (name: string, schema: JsonSchema) => {
+    const key = poolKey(name)
+    return key ? livePick(key) : fromSchema(spec, schema).map((v) => encodePathValue(v))
   }
+  const pathValue = (name: string, schema: JsonSchema) => fc.oneof(
+    { arbitrary: livePathValue(name, schema), weight: 8 },
+    { arbitrary: fromSchema(spec, schema).map((v) => encodePathValue(v)), weight: 2 },
+    { arbitrary: hostileString.map(encodePathValue), weight: 2 },
+    { arbitrary: fc.constantFrom(...PATH_TRAVERSALS), weight: 2 },
+    // An id the database would refuse (urn:uuid:…, braces, no hyphens, 36 dashes).
+    ...(resolve(spec, schema).format === 'uuid' ? [{ arbitrary: databaseRefusedUuid.map(encodePathValue), weight: 3 }] : []),
+  )
   const validQueryValue = (schema: JsonSchema) => fc.option(fromSchema(spec, schema).map(String), { nil: undefined, freq: 2 })
   const queryValue = (name: string, schema: JsonSchema) => {
-    const special = name === 'limit' ? fc.constantFrom(...PAGINATION_VALUES) : name === 'cursor' ? fc.constantFrom(...FORGED_CURSORS) : hostileString
+    const special = name === 'limit' ? fc.constantFrom(...PAGINATION_VALUES)
+      : name === 'cursor' ? fc.oneof(fc.constantFrom(...FORGED_CURSORS), databaseRefusedCursor)
+      : hostileString
     return fc.option(
       fc.oneof(
         { arbitrary: fromSchema(spec, schema).map(String), weight: 4 },
@@ -260,21 +317,24 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
   }
   const headerValue = (name: string, schema: JsonSchema) => {
     const special = /if-(none-)?match/.test(name) ? fc.constantFrom(...FORGED_ETAGS) : fc.oneof(hostileString.filter((value) => /^[\x20-\x7e]*$/.test(value)), fc.base64String({ maxLength: 60 }))
-    return fc.option(fc.oneof(fromSchema(spec, schema).map(String), special), { nil: undefined, freq: 2 })
+    // If-Match: mostly the resource's current ETag, read when the request is sent, so writes get past it.
+    const live = name === 'if-match' ? [{ arbitrary: fc.constant(LIVE_ETAG), weight: 6 }] : []
+    return fc.option(fc.oneof({ arbitrary: fromSchema(spec, schema).map(String), weight: 1 }, { arbitrary: special, weight: 2 }, ...live), { nil: undefined, freq: 4 })
   }
 
   const bodySchema = jsonBodySchema(operation)
-  const some = (values: string[] | undefined) => (values?.length ? fc.constantFrom(...values) : fc.uuid())
   const hints: PropertyHints = {
-    sourceId: some(target.pools['/v1/sources/{id}:id']),
-    standardSourceId: some(target.pools['/v1/sources/{id}:id']),
-    parentId: some(target.pools.approvedComments),
-    ids: fc.uniqueArray(some(target.pools.id), { minLength: 1, maxLength: 3 }),
-    points: fc.uniqueArray(some(target.pools.code), { maxLength: 4 }),
+    sourceId: livePick('/v1/sources/{id}:id'),
+    standardSourceId: livePick('/v1/sources/{id}:id'),
+    parentId: livePick('approvedComments'),
+    // Consecutive picks: distinct ids whenever the pool has enough.
+    ids: fc.tuple(fc.nat(), fc.integer({ min: 1, max: 3 })).map(([n, count]) => Array.from({ length: count }, (_, i) => `${MARK}live:id:${n + i}${MARK}`)),
+    points: fc.uniqueArray(fc.constantFrom(...(target.pools.code ?? ['LI20'])), { maxLength: 4 }),
     website: fc.constant(undefined),
     code: fc.integer({ min: 1, max: 999 }).map((n) => `EX-FZ${n}`),
     slug: fc.integer({ min: 1, max: 99_999 }).map((n) => `fuzz-article-${n}`),
     authorEmail: fc.integer({ min: 1, max: 1_000_000 }).map((n) => `reader-${n}@example.org`),
+    authorName: fc.oneof({ arbitrary: fc.stringMatching(/^[A-Z][a-z]{1,12}( [A-Z][a-z]{1,12})?$/), weight: 3 }, { arbitrary: fc.string({ minLength: 1, maxLength: 40 }), weight: 1 }),
     // Unique, so that a repeat is not a 409 (and from the seed alone, so that runs replay).
     body: fc.tuple(fc.string({ minLength: 1, maxLength: 80 }), fc.nat()).map(([text, n]) => `${text} ${n}`),
   }
@@ -292,6 +352,11 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
   )
 
   return fc.record({
+    // A share of cases is a request that should succeed: live ids, the current ETag, a valid body,
+    // an admin token. The rest probe; both are needed for the 2xx shares the fuzz test asserts.
+    liveValid: fc.integer({ min: 0, max: 99 }).map((roll) => roll < LIVE_VALID_PERCENT),
+    livePath: fc.tuple(...pathParams.map((parameter) => livePathValue(parameter.name, parameter.schema))),
+    validQuery: fc.tuple(...queryParams.map((parameter) => validQueryValue(parameter.schema))),
     path: fc.tuple(...pathParams.map((parameter) => pathValue(parameter.name, parameter.schema))),
     // Half the time every query parameter is valid (or left out), so the handlers are reached too.
     query: fc.oneof(
@@ -302,15 +367,19 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
     headers: fc.tuple(...headerParams.map((parameter) => headerValue(parameter.name, parameter.schema))),
     auth,
     body: bodySchema ? fromSchema(spec, bodySchema, 'valid', 0, hints) : fc.constant(undefined),
+    // For the requests built to succeed: a named property always gets its real value.
+    liveBody: bodySchema ? fromSchema(spec, bodySchema, 'valid', 0, hints, true) : fc.constant(undefined),
     boundaryBody: bodySchema ? fromSchema(spec, bodySchema, 'boundary') : fc.constant(undefined),
     bodyVariant: fc.constantFrom(...BODY_VARIANTS),
     pick: fc.nat(),
     replacement: anyJsonValue,
     hostile: hostileString,
+    refusedUuid: databaseRefusedUuid,
     malformed: fc.constantFrom(...MALFORMED_BODIES),
     contentType: fc.constantFrom(...WRONG_CONTENT_TYPES),
     ip: fc.tuple(fc.integer({ min: 1, max: 254 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 254 })),
   }).map((plan) => {
+    if (plan.liveValid) return liveValidRequest(operation, plan.livePath, plan.validQuery, plan.liveBody, target)
     let url = operation.path
     pathParams.forEach((parameter, index) => (url = url.replace(`{${parameter.name}}`, plan.path[index]!)))
     const search = new URLSearchParams()
@@ -335,7 +404,8 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
       if (plan.bodyVariant === 'malformed') payload = plan.malformed
       else if (plan.bodyVariant === 'empty') payload = ''
       else {
-        const value = plan.bodyVariant === 'boundary' ? plan.boundaryBody : mutateBody(spec, bodySchema!, plan.bodyVariant, plan.pick, plan.body, plan.replacement, plan.hostile)
+        const value = plan.bodyVariant === 'boundary' ? plan.boundaryBody
+          : mutateBody(spec, bodySchema!, plan.bodyVariant, plan.pick, plan.body, plan.replacement, plan.hostile, plan.refusedUuid)
         payload = JSON.stringify(value ?? {})
       }
       if (plan.bodyVariant === 'contentType') {
@@ -359,6 +429,35 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
       },
     }
   })
+}
+
+const LIVE_VALID_PERCENT = 35
+
+/** A request built to succeed, from live state (resolved when it is sent). */
+function liveValidRequest(operation: SpecOperation, path: string[], query: Array<string | undefined>, body: unknown, target: FuzzTarget): FuzzRequest {
+  let url = operation.path
+  operation.parameters.filter((parameter) => parameter.in === 'path').forEach((parameter, index) => (url = url.replace(`{${parameter.name}}`, path[index]!)))
+  const search = new URLSearchParams()
+  operation.parameters.filter((parameter) => parameter.in === 'query').forEach((parameter, index) => {
+    if (query[index] !== undefined) search.append(parameter.name, query[index]!)
+  })
+  const headers: Record<string, string> = { authorization: `Bearer ${target.tokens.admin}` }
+  if (operation.parameters.some((parameter) => parameter.in === 'header' && parameter.name === 'if-match')) headers['if-match'] = LIVE_ETAG
+  // A held comment opens to its author's receipt token (kept from the submission that returned it).
+  if (operation.parameters.some((parameter) => parameter.in === 'header' && parameter.name === 'x-receipt-token')) headers['x-receipt-token'] = LIVE_RECEIPT
+  const hasBody = jsonBodySchema(operation) !== undefined
+  if (hasBody) headers['content-type'] = 'application/json'
+  const queryString = search.toString()
+  return {
+    operationId: operation.operationId,
+    variant: 'live-valid',
+    inject: {
+      method: operation.method as InjectOptions['method'],
+      url: queryString ? `${url}?${queryString}` : url,
+      headers,
+      ...(hasBody ? { payload: JSON.stringify(body ?? {}) } : {}),
+    },
+  }
 }
 
 /** Requests no operation declares: unknown paths and methods must still get problem responses. */
@@ -401,16 +500,81 @@ const LEAKS = /node_modules|\/src\/|\.ts:\d+|at async |Prisma|ECONNREFUSED|SELEC
 
 /** Sends one request and says what is wrong with the answer (nothing: an empty list). */
 export async function probe(target: FuzzTarget, request: FuzzRequest): Promise<{ status: number; violations: string[] }> {
-  const response = await target.app.inject(request.inject)
+  const inject = await resolveRequest(target, request)
+  const response = await target.app.inject(inject)
+  learn(target, request.operationId, response.statusCode, response.body)
   const violations: string[] = []
   if (response.statusCode >= 500) violations.push(`status ${response.statusCode}: ${response.body.slice(0, 300)}`)
   // The path the server saw: clients (and inject) resolve dot segments before sending.
-  const path = new URL(String(request.inject.url), 'http://fuzz.invalid').pathname
+  const path = new URL(String(inject.url), 'http://fuzz.invalid').pathname
   violations.push(
-    ...checkResponse({ method: String(request.inject.method), path, statusCode: response.statusCode, headers: response.headers, body: response.rawPayload }),
+    ...checkResponse({ method: String(inject.method), path, statusCode: response.statusCode, headers: response.headers, body: response.rawPayload }),
   )
   if (response.statusCode >= 400 && LEAKS.test(response.body)) violations.push(`an error response reveals internals: ${response.body.slice(0, 300)}`)
   return { status: response.statusCode, violations }
+}
+
+let submissions = 0
+// Receipt tokens of the comments the run submitted (bounded like the pools).
+const receipts = new Map<string, string>()
+
+/** The request as it is sent: live picks resolved, the current ETag read, a fresh address per submission. */
+async function resolveRequest(target: FuzzTarget, request: FuzzRequest): Promise<InjectOptions> {
+  const inject = { ...request.inject, headers: { ...(request.inject.headers as Record<string, string> | undefined) } }
+  inject.url = resolveLive(target, String(inject.url), encodePathValue)
+  if (typeof inject.payload === 'string') inject.payload = resolveLive(target, inject.payload, (value) => value)
+  const headers = inject.headers as Record<string, string>
+  if (headers['if-match'] === LIVE_ETAG) {
+    const path = new URL(inject.url, 'http://fuzz.invalid').pathname
+    const read = await target.app.inject({ url: readUrlOf(path), headers: { authorization: `Bearer ${target.tokens.admin}` } })
+    if (typeof read.headers.etag === 'string') headers['if-match'] = read.headers.etag
+    else delete headers['if-match']
+  }
+  if (headers['x-receipt-token'] === LIVE_RECEIPT) {
+    const id = /\/v1\/comments\/([^/?]+)/.exec(inject.url)?.[1]
+    const token = id ? receipts.get(id) : undefined
+    if (token) headers['x-receipt-token'] = token
+    else delete headers['x-receipt-token']
+  }
+  // Flood control and the rate limits count per address: each submission comes from a new one.
+  if (request.operationId === 'submitComment') {
+    submissions++
+    inject.remoteAddress = `10.${200 + ((submissions >> 16) & 0x1f)}.${(submissions >> 8) & 0xff}.${submissions & 0xff}`
+  }
+  return inject
+}
+
+/** Adds what a successful write created to the pools, so later requests can read, change and delete it. */
+function learn(target: FuzzTarget, operationId: string, status: number, body: string) {
+  if (status === 200 && (operationId === 'publishArticle' || operationId === 'unpublishArticle')) {
+    const { slug } = JSON.parse(body) as { slug: string }
+    const open = target.pools['/v1/articles/{slug}/comments:slug']!
+    if (operationId === 'publishArticle' && !open.includes(slug)) open.push(slug)
+    if (operationId === 'unpublishArticle' && open.includes(slug) && open.length > 1) open.splice(open.indexOf(slug), 1)
+  }
+  if (status !== 201 && status !== 202) return
+  const created = JSON.parse(body) as { id?: string; code?: string; slug?: string }
+  const add = (pool: string, value: string | undefined) => {
+    if (!value) return
+    const values = (target.pools[pool] ??= [])
+    // Bounded, so a long run's picks keep landing on recent values too.
+    if (values.length >= 500) values.splice(0, 1)
+    values.push(value)
+  }
+  if (operationId === 'submitComment') {
+    add('id', created.id)
+    const { receiptToken } = created as { receiptToken?: string }
+    if (created.id && receiptToken) receipts.set(created.id, receiptToken)
+    if (receipts.size > 500) receipts.delete(receipts.keys().next().value!)
+  }
+  if (operationId === 'createSource') add('/v1/sources/{id}:id', created.id)
+  if (operationId === 'createClaim') add('/v1/claims/{id}:id', created.id)
+  if (operationId === 'createArticle') {
+    add('slug', created.slug)
+    add('/v1/articles/{slug}/publish:slug', created.slug)
+    add('/v1/articles/{slug}/unpublish:slug', created.slug)
+  }
+  if (operationId === 'createAcupoint') add('code', created.code)
 }
 
 export interface RunOptions {

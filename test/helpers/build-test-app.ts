@@ -76,7 +76,12 @@ export async function buildTestApp(
   const kindEnv = db.kind === 'external' ? { DATABASE_URL: databaseUrl } : {}
   // Load shedding is off unless a test turns it on: the embedded PGlite runs on the test's own event
   // loop, and on a busy CI machine its pauses would shed requests at random.
-  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'silent', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...kindEnv, ...env }), databaseUrl }
+  // Every injected request comes from 127.0.0.1 unless a test says otherwise: the per-IP read budget
+  // is opened up unless a test is about it (test/plugins/hardening.test.ts).
+  const config: AppConfig = {
+    ...loadConfig({ LOG_LEVEL: 'silent', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', READ_RATE_LIMIT_PER_MINUTE: '1000000', ...kindEnv, ...env }),
+    databaseUrl,
+  }
   const app = await buildApp(config, {
     loggerInstance: options.logger ?? pino({ level: 'silent' }),
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),

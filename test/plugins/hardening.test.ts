@@ -148,6 +148,21 @@ t.test('every write route and unknown routes are rate-limited', async (t) => {
   const read = await app.inject({ url: '/v1/channels', remoteAddress: '10.1.1.2' })
   t.equal(read.statusCode, 200, 'reads are not counted against the write limit')
 
+  // Issue 11: the write limit counted per route, so each write route gave a client a budget of its own.
+  const shared = '10.1.1.4'
+  t.not((await app.inject({ method: 'DELETE', url: `/v1/sources/${randomUUID()}`, headers: editor.headers, remoteAddress: shared })).statusCode, 429)
+  t.not((await app.inject({ method: 'PATCH', url: `/v1/comments/${randomUUID()}`, headers: { ...moderator.headers, 'if-match': '"x"' }, payload: { status: 'approved' }, remoteAddress: shared })).statusCode, 429)
+  const third = await app.inject({ method: 'POST', url: '/v1/sources', headers: editor.headers, payload: { kind: 'book', title: 'T' }, remoteAddress: shared })
+  expectProblem(t, third, 429, 'rate_limited')
+  t.pass('one write budget per client, whatever the route: the third write on a third route is refused')
+  const submission = await app.inject({
+    method: 'POST', url: '/v1/articles/facial-acupuncture-six-points/comments', remoteAddress: shared,
+    payload: { authorName: 'A', authorEmail: 'a@example.org', body: 'B' },
+  })
+  expectProblem(t, submission, 429, 'rate_limited')
+  t.pass('comment submissions spend from the same budget (and have a stricter one of their own)')
+  t.equal((await app.inject({ method: 'POST', url: '/v1/sources', headers: editor.headers, payload: { kind: 'book', title: 'T' }, remoteAddress: '10.1.1.5' })).statusCode, 201, 'another client has its own budget')
+
   for (let i = 0; i < 3; i++) {
     expectProblem(t, await app.inject({ url: `/v1/nope-${i}`, remoteAddress: '10.1.1.3' }), 404, 'not_found')
   }

@@ -1,19 +1,19 @@
 import t from 'tap'
-import { createReferenceCache, invalidating } from '../../src/services/reference-cache.js'
+import { createReferenceCache, invalidating, representationBytes } from '../../src/services/reference-cache.js'
 import { buildTestApp, staffToken } from '../helpers/build-test-app.js'
 import { SEED_SLUG, moderate, submitComment } from '../helpers/comments.js'
 
 t.test('the cache', async (t) => {
-  let clock = 0
-  const cache = createReferenceCache({ ttlMs: 1_000, maxEntries: 3, now: () => clock })
+  let clock = 1_000_000
+  const cache = createReferenceCache({ ttlMs: 1_000, main: { maxEntries: 3, maxBytes: 1_000_000 }, now: () => clock })
   let loads = 0
-  const load = async () => ++loads
+  const load = async () => ({ n: ++loads })
 
   t.test('keeps a value until it expires', async (t) => {
-    t.equal(await cache.get('a', load), 1)
-    t.equal(await cache.get('a', load), 1, 'a hit')
+    t.same(await cache.get('a', load), { n: 1 })
+    t.same(await cache.get('a', load), { n: 1 }, 'a hit')
     clock += 1_001
-    t.equal(await cache.get('a', load), 2, 'expired: loaded again')
+    t.same(await cache.get('a', load), { n: 2 }, 'expired: loaded again')
   })
 
   t.test('shares one load between concurrent misses and keeps no failure', async (t) => {
@@ -21,11 +21,11 @@ t.test('the cache', async (t) => {
     const [x, y] = await Promise.all([cache.get('b', load), cache.get('b', load)])
     t.equal(x, y)
     t.equal(loads, before + 1)
-    await t.rejects(cache.get('c', async () => { throw new Error('outage') }))
-    t.equal(await cache.get('c', async () => 'recovered'), 'recovered', 'a failed load is not cached')
+    await t.rejects(cache.get('c', async () => { throw new Error('outage') }), { message: 'outage' })
+    t.same(await cache.get('c', async () => ({ recovered: true })), { recovered: true }, 'a failed load is not cached')
   })
 
-  t.test('forgets the oldest entries beyond its bound', async (t) => {
+  t.test('forgets the least recently used entries beyond its bound', async (t) => {
     for (const key of ['k1', 'k2', 'k3', 'k4']) await cache.get(key, load)
     t.equal(cache.size, 3)
     const before = loads
@@ -46,13 +46,52 @@ t.test('the cache', async (t) => {
     t.equal(cache.size, 0, 'cleared even when the write failed')
   })
 
+  t.test('a load that a write clears while it runs answers its callers but is not kept', async (t) => {
+    let finish!: (value: object) => void
+    const pending = cache.get('article:slow', () => new Promise<object>((resolve) => (finish = resolve)))
+    cache.clear('article:')
+    finish({ version: 'before the write' })
+    t.same(await pending, { version: 'before the write' }, 'the reader that started before the write gets its answer')
+    t.same(await cache.get('article:slow', async () => ({ version: 'after the write' })), { version: 'after the write' }, 'the next read loads again')
+  })
+
   t.test('is off with a zero lifetime', async (t) => {
     const off = createReferenceCache({ ttlMs: 0 })
     let n = 0
-    await off.get('a', async () => ++n)
-    t.equal(await off.get('a', async () => ++n), 2)
+    await off.get('a', async () => ({ n: ++n }))
+    t.same(await off.get('a', async () => ({ n: ++n })), { n: 2 })
     t.equal(off.size, 0)
   })
+})
+
+// Issue 11: one anonymous client filled the old cache (2,000 entries, no byte bound, client-chosen
+// keys) until the heap ran out. Sizes here are bounds, not timings.
+t.test('thousands of distinct client-chosen keys cannot grow the cache past its bounds', async (t) => {
+  const main = { maxEntries: 2_000, maxBytes: 1_000_000 }
+  const volatile = { maxEntries: 50, maxBytes: 200_000 }
+  const cache = createReferenceCache({ ttlMs: 60_000, main, volatile })
+  // A page of 100 points is about 40 KB of JSON: the shape the attack used.
+  const page = (key: string) => async () => ({ key, items: Array.from({ length: 100 }, (_, i) => ({ code: `P${i}`, name: 'x'.repeat(380) })) })
+  const size = representationBytes(await page('probe')())
+  t.ok(size > 38_000, `a page is ${size} bytes`)
+
+  await cache.get('acupoint:LI20', async () => ({ code: 'LI20' }))
+  for (let i = 0; i < 5_000; i++) await cache.get(`acupoints:cursor-${i}`, page(`cursor-${i}`), { volatile: true })
+  t.ok(cache.size <= 1 + volatile.maxEntries, `${cache.size} entries held after 5,000 forged keys`)
+  t.ok(cache.bytes <= representationBytes({ code: 'LI20' }) + volatile.maxBytes, `${cache.bytes} bytes held, within the volatile pool's ${volatile.maxBytes}`)
+  let reloaded = false
+  await cache.get('acupoint:LI20', async () => ((reloaded = true), { code: 'LI20' }))
+  t.notOk(reloaded, 'the flood did not evict what everyone reads')
+
+  for (let i = 0; i < 5_000; i++) await cache.get(`acupoints:filter-${i}`, page(`filter-${i}`))
+  t.ok(cache.bytes <= main.maxBytes + volatile.maxBytes, `the main pool is bounded by bytes too: ${cache.bytes} bytes held`)
+  t.ok(cache.size <= Math.ceil(main.maxBytes / size) + volatile.maxEntries, `${cache.size} entries: the byte bound, not the entry bound, is what held`)
+
+  const huge = { items: 'x'.repeat(volatile.maxBytes + 1) }
+  t.same(await cache.get('acupoints:huge', async () => huge, { volatile: true }), huge, 'a representation larger than its pool is served')
+  let loads = 0
+  await cache.get('acupoints:huge', async () => ((loads++), huge), { volatile: true })
+  t.equal(loads, 1, 'but never stored')
 })
 
 // Through the app, with the default cache lifetime: every write is visible to the very next read.

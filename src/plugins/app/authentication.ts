@@ -17,11 +17,13 @@ declare module 'fastify' {
   }
 }
 
+/** The bearer token sent; undefined when none was (no header, or another scheme); '' when it is malformed. */
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (!header) return undefined
   const [scheme, token, ...rest] = header.trim().split(/\s+/)
-  return scheme?.toLowerCase() === 'bearer' && token && rest.length === 0 ? token : ''
+  if (scheme?.toLowerCase() !== 'bearer') return undefined
+  return token && rest.length === 0 ? token : ''
 }
 
 export default fp(
@@ -32,7 +34,7 @@ export default fp(
 
     async function identify(request: FastifyRequest): Promise<StaffIdentity> {
       const token = bearerToken(request)
-      if (token === undefined) throw new UnauthorizedError('This operation needs an Authorization: Bearer token.')
+      if (token === undefined) throw new UnauthorizedError('This operation needs an Authorization: Bearer token.', false)
       const staff = token ? await staffService.authenticate(token) : null
       if (!staff) throw new UnauthorizedError('The bearer token is malformed, unknown or revoked.')
       request.staff = staff

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, type FieldIssue } from '../../errors/app-errors.js'
-import { isDatabaseUnavailable } from '../../db/database-errors.js'
+import { classifyDatabaseError, describeDatabaseError } from '../../db/database-errors.js'
 import type { Problem } from '../../schemas/problem-schemas.js'
 
 const TITLES: Record<number, string> = {
@@ -143,7 +143,7 @@ function validationIssues(error: FastifyError): FieldIssue[] {
  * unexpected is logged with its stack and answered with a bare 500.
  */
 export default fp(
-  async function errorHandler(app: FastifyInstance, options: { retryAfterSeconds: number }) {
+  async function errorHandler(app: FastifyInstance, options: { retryAfterSeconds: number; busyRetryAfterSeconds: number }) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof AppError) {
         if (error.statusCode >= 500) request.log.warn({ code: error.code }, error.message)
@@ -158,19 +158,27 @@ export default fp(
         const summary = errors.map((issue) => `${issue.in}${issue.pointer === '/' ? '' : issue.pointer} ${issue.message}`)
         return sendProblem(request, reply, 400, 'validation_failed', `Invalid request: ${summary.join('; ')}.`, { errors })
       }
-      // Constraint violations the services did not foresee (a race between two writers, say).
-      const prismaCode = (error as { code?: unknown }).code
-      if (prismaCode === 'P2002' || prismaCode === 'P2003' || prismaCode === 'P2014') {
-        request.log.warn({ err: error }, 'constraint violation')
+      // Database failures, as database-errors.ts recognises them: logged by their codes only (an
+      // outage or a burst would otherwise write a stack trace per request).
+      const failure = classifyDatabaseError(error)
+      if (failure === 'conflict') {
+        // A race between two writers that the services did not foresee.
+        request.log.warn({ database: describeDatabaseError(error) }, 'constraint violation')
         return sendProblem(request, reply, 409, 'conflict', 'The change conflicts with other stored data and was not made.')
       }
-      if (prismaCode === 'P2025') {
+      if (failure === 'missing') {
         return sendProblem(request, reply, 404, 'not_found', 'The record no longer exists.')
       }
-      if (isDatabaseUnavailable(error)) {
-        request.log.error({ err: error }, 'database unavailable')
+      if (failure === 'unavailable') {
+        request.log.error({ database: describeDatabaseError(error) }, 'database unavailable')
         return sendProblem(request, reply, 503, 'database_unavailable', 'The database cannot be reached right now. Retry shortly.', {
           headers: { 'retry-after': String(options.retryAfterSeconds) },
+        })
+      }
+      if (failure === 'saturated') {
+        request.log.warn({ database: describeDatabaseError(error) }, 'database saturated')
+        return sendProblem(request, reply, 503, 'database_busy', 'The database is too busy to take this request right now. Retry shortly.', {
+          headers: { 'retry-after': String(options.busyRetryAfterSeconds) },
         })
       }
       const status = error.statusCode ?? 500

@@ -1,44 +1,53 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
-import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions, onRequestAsyncHookHandler } from 'fastify'
 import type { AppConfig } from '../../config/config.js'
 import { TooManyRequestsError } from '../../errors/app-errors.js'
 import { problemResponses } from '../../schemas/problem-schemas.js'
 import { clientKey } from '../../http/client-address.js'
 
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/** Clients whose counters one in-memory limit keeps (least recently seen forgotten first). */
+const COUNTERS_PER_LIMIT = 20_000
 
-function isWrite(route: RouteOptions): boolean {
-  const methods = Array.isArray(route.method) ? route.method : [route.method]
-  return methods.some((method) => WRITE_METHODS.has(method))
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const READ_METHODS = new Set(['GET', 'HEAD'])
+// Liveness must answer whoever asks, as often as they ask (see load-shedding.ts).
+const UNLIMITED_READS = new Set(['/health'])
+
+const methodsOf = (route: RouteOptions) => (Array.isArray(route.method) ? route.method : [route.method])
+
+type Limiter = (request: FastifyRequest) => Promise<{ isAllowed: boolean; isExceeded: boolean; max: number; ttlInSeconds: number }>
+
+/** An onRequest hook that spends one unit of `limiter`'s budget, or answers 429 with Retry-After. */
+function spend(limiter: Limiter, what: string): onRequestAsyncHookHandler {
+  return async function rateLimit(request) {
+    const result = await limiter(request)
+    if (result.isAllowed || !result.isExceeded) return
+    throw new TooManyRequestsError(`Too many ${what}: at most ${result.max} a minute. Retry later.`, Math.max(1, result.ttlInSeconds), 'rate_limited')
+  }
 }
 
 /**
- * Per-client limits (an IPv4 address, an IPv6 /64). Every write route gets the write limit unless it declares a stricter one of its
- * own (comment submissions do), and declares the 429 it can answer. With REDIS_URL the counters
- * live in Redis, so several instances share them; without it, in memory.
+ * Per-client limits (an IPv4 address, an IPv6 /64), each answered with a 429 problem and
+ * Retry-After, and declared on every route that can give it:
+ * - one write budget per client, shared by every write route (POST, PUT, PATCH, DELETE);
+ * - one read budget per client, shared by every read (GET, HEAD) but /health;
+ * - a route may add a stricter limit of its own on top (comment submissions do).
+ * The limits are checked before authentication, so a flood costs no token lookups. With REDIS_URL
+ * the counters live in Redis, so several instances share them; without it, in memory (an LRU of
+ * `COUNTERS_PER_LIMIT` clients per limit, so memory stays bounded whatever addresses send).
  */
 export default fp(
   async function rateLimits(app: FastifyInstance, options: { config: AppConfig }) {
     const { redisUrl, rateLimits: limits } = options.config
-
-    // Registered before the rate-limit plugin's own onRoute hook, so it sees the config set here.
-    app.addHook('onRoute', (route) => {
-      if (!isWrite(route)) return
-      const config = (route.config ?? {}) as Record<string, unknown>
-      if (!config.rateLimit) route.config = { ...config, rateLimit: { max: limits.writesPerMinute, timeWindow: '1 minute' } }
-      if (route.schema?.response && !(429 in (route.schema.response as object))) {
-        route.schema.response = { ...(route.schema.response as object), ...problemResponses(429) }
-      }
-    })
 
     // Fail fast rather than queue: a slow Redis must not stall requests (skipOnError lets them through).
     const redis = redisUrl ? new Redis(redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined
     redis?.on('error', (error) => app.log.warn({ err: error }, 'rate-limit store unavailable'))
     await app.register(rateLimit, {
       global: false,
-      ...(redis ? { redis, nameSpace: 'acupoint-api:rate-limit:' } : {}),
+      ...(redis ? { redis, nameSpace: 'acupoint-api:rate-limit:' } : { cache: COUNTERS_PER_LIMIT }),
       skipOnError: true,
       // An IPv6 client counts by its /64, or it could rotate through 2^64 addresses to reset the limit.
       keyGenerator: (request) => clientKey(request.ip),
@@ -46,6 +55,28 @@ export default fp(
         new TooManyRequestsError(`Too many requests: at most ${context.max} per ${context.after}. Retry later.`, Math.ceil(context.ttl / 1000), 'rate_limited'),
     })
     if (redis) app.addHook('onClose', async () => void (await redis.quit()))
+
+    // One limiter per budget, shared by every route that spends from it. Their keys are prefixed:
+    // in Redis, limiters made this way share one key space.
+    const budget = (name: string, max: number) => {
+      const options = { max, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `${name}:${clientKey(request.ip)}`, cache: COUNTERS_PER_LIMIT }
+      return spend(app.createRateLimit(options as Parameters<typeof app.createRateLimit>[0]) as Limiter, name)
+    }
+    const writes = budget('writes', limits.writesPerMinute)
+    const reads = budget('reads', limits.readsPerMinute)
+
+    app.addHook('onRoute', (route) => {
+      const methods = methodsOf(route)
+      const limiter = methods.some((method) => WRITE_METHODS.has(method)) ? writes
+        : methods.some((method) => READ_METHODS.has(method)) && !UNLIMITED_READS.has(route.url) ? reads
+        : undefined
+      if (!limiter) return
+      // First, before authentication and before any limit of the route's own.
+      route.onRequest = [limiter, ...[route.onRequest ?? []].flat()]
+      if (route.schema?.response && !(429 in (route.schema.response as object))) {
+        route.schema.response = { ...(route.schema.response as object), ...problemResponses(429) }
+      }
+    })
   },
   { name: 'rate-limits' },
 )

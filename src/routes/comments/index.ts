@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { PRIVATE_NO_STORE, PUBLIC_REVALIDATE } from '../../http/conditional-requests.js'
+import { PRIVATE_NO_STORE, PUBLIC_REVALIDATE, requiredIfMatchTag } from '../../http/conditional-requests.js'
 import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER, CACHE_CONTROL_HEADER } from '../../schemas/common-schemas.js'
 import { CommentIdParams, CommentPatchBody, CommentSubmitBody, ReceiptHeaders } from '../../schemas/comment-schemas.js'
 import { SlugParams } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
-import { PreconditionRequiredError } from '../../errors/app-errors.js'
 import { MODERATOR_ROLES, STAFF_SECURITY, sendPage } from '../route-helpers.js'
 
 const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> = async (app, options) => {
@@ -89,7 +88,7 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
       summary: 'Approve, reject, mark as spam or hold a comment',
       description:
         'Roles: moderator, admin. Send `If-Match` with the comment\'s ETag (`etag` in the queue): 428 without it ' +
-        '(or with `If-Match: *`, which would skip the version check), ' +
+        '(or with `If-Match: *`, which would skip the version check), 400 for anything but exactly one entity tag (a list), ' +
         '412 if another moderator decided first. Setting the status the comment already has is a 200 no-op. ' +
         'Every change is recorded in the comment\'s history.',
       security: STAFF_SECURITY,
@@ -102,13 +101,7 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
       },
     },
   }, async (request, reply) => {
-    const ifMatch = request.headers['if-match']
-    if (!ifMatch) throw new PreconditionRequiredError()
-    // `*` would match any version: it proves nothing about what the moderator saw.
-    if (ifMatch.split(',').some((tag) => tag.trim() === '*')) {
-      throw new PreconditionRequiredError('If-Match: * is not accepted here: send the comment\'s ETag, so a decision made on an old view is refused.')
-    }
-    const { comment } = await app.comments.setStatus(request.params.id, ifMatch, request.body.status, request.body.reason, request.staff!.id)
+    const { comment } = await app.comments.setStatus(request.params.id, requiredIfMatchTag(request), request.body.status, request.body.reason, request.staff!.id)
     reply.header('etag', comment.etag).header('cache-control', 'no-store')
     return comment
   })

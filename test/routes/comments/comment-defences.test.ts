@@ -78,7 +78,15 @@ t.test('duplicates: only the same article, author and body', async (t) => {
   const payload = { authorName: 'Kim  Lee', authorEmail: 'kim@example.org', body: 'Same words' }
   t.equal((await submitComment(app, { payload })).statusCode, 202)
   t.equal((await submitComment(app, { payload: { ...payload, authorName: 'kim lee' } })).statusCode, 409, 'name case and spacing do not matter')
-  t.equal((await submitComment(app, { payload: { ...payload, body: 'same words' } })).statusCode, 202, 'a body that differs in case is another comment')
+  // Issue 11: duplicate detection ignored case and spacing changes in the body.
+  for (const [body, what] of [
+    ['same words', 'case'], ['SAME   WORDS', 'case and spacing'], ['Same\n\nwords', 'line breaks'], ['Same\u200Bwords'.replace('\u200B', ' \u200B'), 'an invisible character'],
+    ['Ｓａｍｅ ｗｏｒｄｓ', 'full-width letters (NFKC)'], ['Same words\u00A0', 'a trailing no-break space'],
+  ] as const) {
+    const repeat = await submitComment(app, { payload: { ...payload, body } })
+    t.equal(repeat.statusCode, 409, `a body that differs only in ${what} is the same comment`)
+  }
+  t.equal((await submitComment(app, { payload: { ...payload, body: 'Same words!' } })).statusCode, 202, 'different words are another comment')
   t.equal((await submitComment(app, { payload: { ...payload, authorName: 'Kim Leeds' } })).statusCode, 202, 'another name is another author')
   t.equal((await submitComment(app, { payload: { ...payload, authorEmail: 'kim@example.net' } })).statusCode, 202, 'another e-mail is another author')
 })

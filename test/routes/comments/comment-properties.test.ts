@@ -54,7 +54,8 @@ t.test('for any mix of submissions and decisions, the public listing is exactly 
           if (response.statusCode !== 200) throw new Error(`PATCH answered ${response.statusCode}`)
           expected.set(target.id, step.status)
         } else if (step.kind === 'bulk' && mine.length > 0) {
-          const ids = step.targets.map((index) => mine[index % mine.length]!.id)
+          // Each id once: the API refuses an id given twice (issue 11).
+          const ids = [...new Set(step.targets.map((index) => mine[index % mine.length]!.id))]
           const response = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: step.status } })
           if (response.statusCode !== 200) throw new Error(`bulk answered ${response.statusCode}`)
           for (const id of ids) expected.set(id, step.status)
