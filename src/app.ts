@@ -5,14 +5,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppConfig } from './config/config.js'
 import type { QueryObserver } from './db/prisma-client.js'
 import { loggerOptions } from './logger.js'
+import { saneValidatorCompiler } from './http/input-sanity.js'
 import securityHeaders from './plugins/external/security-headers.js'
 import openapi from './plugins/external/openapi.js'
 import loadShedding from './plugins/external/load-shedding.js'
 import prisma from './plugins/app/prisma.js'
 import errorHandler, { clientErrorResponse, frameworkErrorResponse } from './plugins/app/error-handler.js'
 import methodNotAllowed from './plugins/app/method-not-allowed.js'
-import rejectNul from './plugins/app/reject-nul.js'
-import finiteNumbers from './plugins/app/finite-numbers.js'
 import authentication from './plugins/app/authentication.js'
 import systemRoutes from './routes/system/index.js'
 import staffRoutes from './routes/staff/index.js'
@@ -68,6 +67,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       // Reject unknown fields instead of silently dropping them.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
+    // Ajv, plus the checks no schema states: no NUL characters, no infinite numbers (http/input-sanity.ts).
+    schemaController: { compilersFactory: { buildValidator: saneValidatorCompiler() } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
     frameworkErrors: frameworkErrorResponse,
     clientErrorHandler: clientErrorResponse,
@@ -98,8 +99,6 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
 
   await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
   await app.register(methodNotAllowed, { notFoundPerMinute: config.rateLimits.notFoundPerMinute })
-  await app.register(rejectNul)
-  await app.register(finiteNumbers)
   await app.register(prisma, { config, onQuery: options.onQuery })
   await app.register(authentication)
   await app.register(domainServices, { config })
