@@ -2,6 +2,8 @@ import { Type, type Static } from 'typebox'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
+const LOG_FORMATS = ['auto', 'pretty', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 const PositiveInteger = (defaultValue: number, maximum: number, description: string) =>
   Type.Integer({ minimum: 1, maximum, default: defaultValue, description })
@@ -19,9 +21,21 @@ export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: [...LOG_LEVELS], default: 'info' }),
   CORS_ORIGINS: Type.String({
-    default: '',
-    pattern: '^(\\*|(https?://[^,\\s]+)(,https?://[^,\\s]+)*)?$',
-    description: 'Comma-separated origins allowed by CORS, or * for any. Empty: no cross-origin access.',
+    default: '*',
+    pattern: '^(\\*|none|(https?://[^,\\s]+)(,https?://[^,\\s]+)*)$',
+    description: 'Origins whose pages may call the API: * (any, the default; never with credentials), a comma-separated list, or none',
+  }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s?#]+$',
+      description: 'The URL clients reach the API at (https://api.example.org); the served OpenAPI document lists it as its server',
+    }),
+  ),
+  LOG_FORMAT: Type.Unsafe<LogFormat>({
+    type: 'string',
+    enum: [...LOG_FORMATS],
+    default: 'auto',
+    description: 'pretty: one readable line per event; json: one JSON object per line; auto: pretty on a terminal, JSON otherwise',
   }),
   TRUST_PROXY: Type.String({
     default: 'false',

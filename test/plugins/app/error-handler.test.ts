@@ -119,14 +119,6 @@ t.test('every failure is an RFC 9457 problem', async (t) => {
   })
 })
 
-t.test('CORS admits only the configured origins', async (t) => {
-  const { app } = await buildTestApp(t, { CORS_ORIGINS: 'https://app.example' }, { seed: false })
-  const allowed = await app.inject({ url: '/health', headers: { origin: 'https://app.example' } })
-  t.equal(allowed.headers['access-control-allow-origin'], 'https://app.example')
-  const denied = await app.inject({ url: '/health', headers: { origin: 'https://evil.example' } })
-  t.equal(denied.headers['access-control-allow-origin'], undefined)
-})
-
 t.test("requests Node's HTTP parser rejects still get a problem", async (t) => {
   const { app } = await buildTestApp(t, {}, { seed: false })
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
