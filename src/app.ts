@@ -95,7 +95,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(securityHeaders, { config })
   // Before openapi: it adds the 429 response that every write route can give.
   await app.register(rateLimits, { config })
-  await app.register(openapi)
+  await app.register(openapi, { config })
 
   await app.register(errorHandler, { retryAfterSeconds: config.database.retryAfterSeconds })
   await app.register(methodNotAllowed, { notFoundPerMinute: config.rateLimits.notFoundPerMinute })

@@ -68,8 +68,8 @@ export class PreconditionFailedError extends AppError {
 }
 
 export class PreconditionRequiredError extends AppError {
-  constructor(detail = 'This request needs an If-Match header with the ETag you last read.') {
-    super(428, 'precondition_required', detail)
+  constructor(detail = 'This request needs an If-Match header with the ETag you last read.', errors?: FieldIssue[]) {
+    super(428, 'precondition_required', detail, {}, errors)
   }
 }
 

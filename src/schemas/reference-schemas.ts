@@ -31,7 +31,7 @@ export const AcupointCodeParams = Type.Object({ code: AcupointCode })
 export const ChannelCodeParams = Type.Object({
   code: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'WHO channel code, any case', examples: ['LI'] }),
 })
-export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid', examples: ['5e3c1f0a-7b2d-4c6e-9a41-0d2f6b8c1b02'] }) })
 
 export const SourceSchema = Type.Object(
   {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
-import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, TooManyRequestsError } from '../errors/app-errors.js'
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, PreconditionRequiredError, TooManyRequestsError } from '../errors/app-errors.js'
 import { clientKey } from '../http/client-address.js'
 import { decodeCursor, encodeCursor, toPage } from '../http/pagination.js'
 import { classify, commentFingerprint, hasControlCharacters, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
@@ -68,6 +68,7 @@ export function presentEvent(event: EventRow) {
     fromStatus: event.fromStatus,
     toStatus: event.toStatus,
     reason: event.reason,
+    forced: event.forced,
     staffMember: event.staffMember ? { id: event.staffMember.id, name: event.staffMember.name } : null,
     createdAt: event.createdAt.toISOString(),
   }
@@ -282,13 +283,25 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
      * Up to 100 comments in one transaction: all change, or none does (an unknown id, a stale
      * ETag). The rows are locked first, so the versions checked are the versions overwritten.
      */
-    async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string, etags: Record<string, string> = {}) {
+    /**
+     * Every id needs the ETag the moderator decided on (428 naming those without one), unless the
+     * request says `force`: then ids without an ETag are set whatever their version, and each
+     * change it makes is recorded as forced in the comment's history.
+     */
+    async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string, etags: Record<string, string> = {}, force = false) {
       const unique = [...new Set(ids.map((id) => id.toLowerCase()))]
       const expected = new Map(Object.entries(etags).map(([id, etag]) => [id.toLowerCase(), etag.trim()]))
       const strays = [...expected.keys()].filter((id) => !unique.includes(id))
       if (strays.length > 0) {
         throw new BadRequestError('Every id in `etags` must also be in `ids`.',
           strays.map((id) => ({ in: 'body', pointer: `/etags/${id}`, message: 'is not one of ids' })))
+      }
+      const unguarded = force ? [] : unique.filter((id) => !expected.has(id))
+      if (unguarded.length > 0) {
+        throw new PreconditionRequiredError(
+          `${unguarded.length} id(s) have no ETag in \`etags\`: send the ETag you read for each (so a decision made on an old view is refused), or \`force: true\` to skip the check; nothing was changed.`,
+          unguarded.map((id) => ({ in: 'body', pointer: `/etags/${id}`, message: 'is missing' })),
+        )
       }
       return invalidating(cache, () => prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number }>>`
@@ -313,7 +326,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
             continue
           }
           await tx.comment.update({ where: { id }, data: { status, version: { increment: 1 } } })
-          await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null } })
+          await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null, forced: force && !expected.has(id) } })
           const version = row.version + 1
           results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version, etag: commentEtag({ id, version }) })
         }

@@ -64,7 +64,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     })
     commentIds.push(response.json().id)
   }
-  await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: admin, payload: { ids: commentIds.slice(0, 3), status: 'approved' } })
+  await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: admin, payload: { ids: commentIds.slice(0, 3), status: 'approved', force: true } })
   await app.inject({
     method: 'POST', url: '/v1/articles', headers: admin,
     payload: { slug: 'fuzz-draft', title: 'Draft', summary: 'S', body: 'B', attribution: 'A', points: ['LI20'] },

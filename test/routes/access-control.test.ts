@@ -92,7 +92,7 @@ const REQUESTS: Record<string, (f: Fixtures) => Promise<Request>> = {
   listModerationQueue: async () => ({ method: 'GET', url: '/v1/moderation/comments?limit=5' }),
   getCommentCounts: async () => ({ method: 'GET', url: '/v1/moderation/comments/counts' }),
   getModerationComment: async (f) => ({ method: 'GET', url: `/v1/moderation/comments/${(await f.comment()).id}` }),
-  moderateCommentsInBulk: async (f) => ({ method: 'POST', url: '/v1/moderation/comments/bulk', payload: { ids: [(await f.comment()).id], status: 'approved' } }),
+  moderateCommentsInBulk: async (f) => ({ method: 'POST', url: '/v1/moderation/comments/bulk', payload: { ids: [(await f.comment()).id], status: 'approved', force: true } }),
   eraseCommenter: async () => ({ method: 'POST', url: '/v1/moderation/erasures', payload: { email: 'nobody@example.org' } }),
   getCurrentStaffMember: async () => ({ method: 'GET', url: '/v1/staff/me' }),
   moderateComment: async (f) => {

@@ -4,7 +4,6 @@ import { Redis } from 'ioredis'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { AppConfig } from '../../config/config.js'
 import { TooManyRequestsError } from '../../errors/app-errors.js'
-import { problemResponses } from '../../schemas/problem-schemas.js'
 import { clientKey } from '../../http/client-address.js'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -16,7 +15,7 @@ function isWrite(route: RouteOptions): boolean {
 
 /**
  * Per-client limits (an IPv4 address, an IPv6 /64). Every write route gets the write limit unless it declares a stricter one of its
- * own (comment submissions do), and declares the 429 it can answer. With REDIS_URL the counters
+ * own (comment submissions do). With REDIS_URL the counters
  * live in Redis, so several instances share them; without it, in memory.
  */
 export default fp(
@@ -24,13 +23,13 @@ export default fp(
     const { redisUrl, rateLimits: limits } = options.config
 
     // Registered before the rate-limit plugin's own onRoute hook, so it sees the config set here.
+    // (plugins/external/openapi.ts declares the 429 and the X-RateLimit-* headers of every route that has a limit.)
+    const ownHooks = new WeakMap<RouteOptions, unknown[]>()
     app.addHook('onRoute', (route) => {
+      ownHooks.set(route, [route.onRequest ?? []].flat())
       if (!isWrite(route)) return
       const config = (route.config ?? {}) as Record<string, unknown>
       if (!config.rateLimit) route.config = { ...config, rateLimit: { max: limits.writesPerMinute, timeWindow: '1 minute' } }
-      if (route.schema?.response && !(429 in (route.schema.response as object))) {
-        route.schema.response = { ...(route.schema.response as object), ...problemResponses(429) }
-      }
     })
 
     // Fail fast rather than queue: a slow Redis must not stall requests (skipOnError lets them through).
@@ -46,6 +45,16 @@ export default fp(
         new TooManyRequestsError(`Too many requests: at most ${context.max} per ${context.after}. Retry later.`, Math.ceil(context.ttl / 1000), 'rate_limited'),
     })
     if (redis) app.addHook('onClose', async () => void (await redis.quit()))
+
+    // @fastify/rate-limit appends its check after the route's own onRequest hooks (authentication).
+    // Moved first, it counts every request to a limited route (guessing tokens costs budget too),
+    // and every answer, a 401 included, carries the X-RateLimit-* headers the document promises.
+    app.addHook('onRoute', (route) => {
+      const own = ownHooks.get(route)
+      const hooks = [route.onRequest ?? []].flat()
+      if (!own || own.length === 0 || hooks.length === own.length) return
+      route.onRequest = [...hooks.filter((hook) => !own.includes(hook)), ...own] as typeof route.onRequest
+    })
   },
   { name: 'rate-limits' },
 )
