@@ -66,4 +66,16 @@ t.test('the hey-api client runs the main flow through Prism\'s validating proxy'
 
   t.equal(checked, 7, 'every response was checked against the document')
   t.same(prism.violations, [], 'Prism found no violation in the requests or the responses')
+
+  // A control, so the line above cannot pass by Prism not looking: a PATCH without the required
+  // If-Match is refused by Prism itself, and never reaches the server (which would answer 428).
+  const control = await fetch(`${prism.url}/v1/comments/${accepted.id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ status: 'spam' }),
+  })
+  const refusal = await control.text()
+  t.not(control.status, 428, 'Prism answered, not the server')
+  t.match(refusal, /stoplight\.io\/prism\/errors/, `Prism names the violation (${control.status})`)
+  t.match(refusal, /if-match/i)
 })
