@@ -6,6 +6,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 export interface EmbeddedPostgres {
   /** A `postgresql://` URL for pg, Prisma and the schema engine alike. */
   url: string
+  /** The data directory as a tarball, to start another instance from (`loadDataDir`). */
+  snapshot(): Promise<Blob>
   close(): Promise<void>
 }
 
@@ -15,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   port?: number
   /** Simultaneous client connections; PGlite itself runs one statement at a time. */
   maxConnections?: number
+  /** Start from this snapshot (`snapshot()` of another instance) instead of an empty cluster. */
+  loadDataDir?: Blob
 }
 
 /**
@@ -23,7 +27,7 @@ export interface EmbeddedPostgresOptions {
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
-  const db = await PGlite.create(options.dataDir ?? 'memory://')
+  const db = await PGlite.create({ dataDir: options.dataDir ?? 'memory://', ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) })
   const maxConnections = options.maxConnections ?? 8
   // pglite-socket leaves a connection half-open after a client's Terminate, which keeps the process
   // alive for seconds after close; every accepted socket is tracked so it can be destroyed.
@@ -40,6 +44,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
 
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    snapshot: () => db.dumpDataDir('none'),
     async close() {
       if (!running) return
       running = false
