@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import type { RouteOptions } from 'fastify'
 import { buildApp } from '../../src/app.js'
+import { buildTestApp } from '../helpers/build-test-app.js'
 import { loadConfig } from '../../src/config/config.js'
 import { OPENAPI_FILE, loadContract } from '../helpers/openapi-contract.js'
 
@@ -250,4 +251,19 @@ t.test('servers: relative in the committed document, PUBLIC_URL in the served on
   const document = served.swagger() as unknown as { servers: { url: string }[]; paths: object }
   t.same(document.servers.map((server) => server.url), ['https://api.example.org/acupoints'], 'a usable base URL for generated clients')
   t.same(document.paths, (committed as unknown as { paths: object }).paths, 'and otherwise the same document')
+})
+
+t.test('the docs page, its documents and HEAD are served as declared (the contract check sees each answer)', async (t) => {
+  const { app } = await buildTestApp(t, {}, { seed: false })
+  const page = await app.inject({ url: '/docs' })
+  t.equal(page.statusCode, 200)
+  t.match(page.headers['content-type'], /^text\/html/)
+  const json = await app.inject({ url: '/docs/json' })
+  t.equal(json.json().openapi, '3.1.0')
+  t.same(json.json().paths, (await app.inject({ url: '/openapi.json' })).json().paths, '/docs/json is /openapi.json')
+  t.match((await app.inject({ url: '/docs/yaml' })).body, /^openapi: 3\.1\.0/m)
+  const head = await app.inject({ method: 'HEAD', url: '/v1/channels' })
+  t.equal(head.statusCode, 200)
+  t.equal(head.body, '', 'HEAD has no body')
+  t.ok(head.headers.etag, 'and the headers of the GET')
 })
