@@ -103,7 +103,8 @@ function finishDocument(document: OpenApiDocument): OpenApiDocument {
         response.headers = { ...response.headers, 'Access-Control-Allow-Origin': CORS_ORIGIN_HEADER }
         // Headers every response of many operations shares are defined once, under components.
         for (const name of Object.keys(response.headers)) {
-          if (SHARED_HEADERS.has(name)) {
+          // The rate-limit headers a 400 may lack (see RATE_LIMIT_HEADERS) stay inline, as optional.
+          if (SHARED_HEADERS.has(name) && (name === 'Access-Control-Allow-Origin' || response.headers[name].required === true)) {
             sharedHeaders[name] = response.headers[name]
             response.headers[name] = { $ref: `#/components/headers/${name}` }
           }
@@ -129,18 +130,23 @@ function describeHead(operation: Json): void {
   for (const response of Object.values(operation.responses ?? {}) as Json[]) delete response.content
 }
 
-// Every response of a rate-limited route carries these (@fastify/rate-limit). A 503 from load
-// shedding answers before the limit is checked, so 503s do not promise them.
-const RATE_LIMIT_HEADERS = {
-  'X-RateLimit-Limit': Type.Integer({ 'x-required': true, minimum: 1, maximum: 1_000_000, description: 'Requests this address may make to this route per window', examples: [120] }),
-  'X-RateLimit-Remaining': Type.Integer({ 'x-required': true, minimum: 0, maximum: 1_000_000, description: 'Requests left in the current window', examples: [119] }),
-  'X-RateLimit-Reset': Type.Integer({ 'x-required': true, minimum: 0, maximum: 86_400, description: 'Seconds until the window starts afresh', examples: [60] }),
+// Every response of a rate-limited route carries these (@fastify/rate-limit), with two exceptions:
+// a 400 from the router itself (a URL that is not valid UTF-8, an over-long parameter) is sent before
+// any route hook runs, so a 400 may lack them; and a 503 from load shedding answers before the limit
+// is checked, so 503s do not promise them.
+const rateLimitHeaders = (required: boolean) => {
+  const flag = required ? { 'x-required': true } : {}
+  return {
+    'X-RateLimit-Limit': Type.Integer({ ...flag, minimum: 1, maximum: 1_000_000, description: 'Requests this address may make to this route per window', examples: [120] }),
+    'X-RateLimit-Remaining': Type.Integer({ ...flag, minimum: 0, maximum: 1_000_000, description: 'Requests left in the current window', examples: [119] }),
+    'X-RateLimit-Reset': Type.Integer({ ...flag, minimum: 0, maximum: 86_400, description: 'Seconds until the window starts afresh', examples: [60] }),
+  }
 }
 
 /** Adds the rate-limit headers to each response of a route's `response` schema. */
 function withRateLimitHeaders(responses: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(responses).map(([status, response]) => {
-    const headers = RATE_LIMIT_HEADERS
+    const headers = rateLimitHeaders(status !== '400')
     const given = response as Json
     if (status === '503') return [status, response]
     // A bare body schema (a `$ref`) becomes the content form, which can carry headers.
