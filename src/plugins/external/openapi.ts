@@ -203,7 +203,8 @@ export default fp(
             'queue until a moderator approves them.\n\nErrors are RFC 9457 problem details ' +
             '(`application/problem+json`). Staff routes take `Authorization: Bearer <token>`.',
           license: { name: 'MIT', identifier: 'MIT' },
-          contact: { name: 'acupoint-api maintainers', url: 'https://www.npmjs.com/search?q=acupoint-api' },
+          // No public address of the project exists yet: set its issue tracker here when there is one.
+          contact: { name: 'acupoint-api maintainers' },
         },
         tags: [
           { name: 'system', description: 'Liveness, readiness and this document' },
