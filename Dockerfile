@@ -2,7 +2,7 @@
 # Every step below is rehearsed by .ci/run ("container rehearsal"): the same npm commands in a
 # clean copy, then the same start command, so a step that breaks here breaks CI first.
 
-FROM node:20.20-bookworm-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -12,11 +12,13 @@ COPY src ./src
 RUN npm run prisma:generate && npm run build
 RUN npm prune --omit=dev --ignore-scripts
 
-FROM node:20.20-bookworm-slim AS runtime
+FROM node:24-slim AS runtime
 WORKDIR /app
 # Migrations are applied (and reference data seeded, idempotently) by the server before it listens.
+# Logs stay JSON in the container, even when it runs with a terminal (docker run -t).
 ENV HOST=0.0.0.0 \
     PORT=3000 \
+    LOG_FORMAT=json \
     MIGRATE_ON_START=true \
     SEED_ON_START=true \
     DATA_DIR=/data

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { createScratchDatabase } from '../src/db/scratch-database.js'
+import { createScratchDatabase } from '../test/helpers/scratch-database.js'
 
 const { values } = parseArgs({
   options: {

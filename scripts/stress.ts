@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { createScratchDatabase } from '../src/db/scratch-database.js'
+import { createScratchDatabase } from '../test/helpers/scratch-database.js'
 
 const { values: args } = parseArgs({
   options: {

@@ -1,9 +1,8 @@
 import closeWithGrace from 'close-with-grace'
-import { pino } from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/config.js'
 import { openDatabase, prepareDatabase } from './db/database-runtime.js'
-import { loggerOptions } from './logger.js'
+import { createLogger } from './logger.js'
 
 function loadConfigOrExit(): Config {
   try {
@@ -16,7 +15,7 @@ function loadConfigOrExit(): Config {
 }
 
 const config = loadConfigOrExit()
-const log = pino(loggerOptions(config))
+const log = createLogger(config)
 
 const database = await openDatabase(config, log, { shareRunningServer: false }).catch((error: Error) => {
   log.fatal(error.message)
@@ -43,7 +42,8 @@ closeWithGrace({ delay: config.shutdownGraceMs, logger: log }, async ({ signal, 
 
 try {
   const address = await app.listen({ host: config.host, port: config.port })
-  log.info(`acupoint-api is ready at ${address} (docs: ${address}/docs)`)
+  const publicAddress = config.publicUrl ?? address
+  log.info(`acupoint-api is ready at ${address} (docs: ${publicAddress}/docs, OpenAPI: ${publicAddress}/openapi.yaml, database: ${database.description})`)
 } catch (error) {
   log.fatal({ err: error }, 'could not start listening')
   await app.close()

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import t from 'tap'
-import { loggerOptions } from '../src/logger.js'
+import { loggerOptions, prettyLogs } from '../src/logger.js'
 import { buildTestApp, staffToken } from './helpers/build-test-app.js'
 import { submitComment } from './helpers/comments.js'
 
@@ -36,7 +36,7 @@ t.test('bearer and receipt tokens never reach the logs, at any level', async (t)
   await app.inject({ url: '/v1/acupoints', headers: { authorization: `Bearer ${revoked.token}` } })
 
   const output = lines.join('')
-  t.match(output, /incoming request/, 'requests were logged (the test would see a token if one leaked)')
+  t.match(output, /"msg":"GET \/v1\/staff\/me 200 [\d.]+ ms"/, 'requests were logged, one line each (the test would see a token if one leaked)')
   t.match(output, /\[redacted\]/, 'the headers were logged, with the secrets censored')
   for (const secret of secrets) {
     t.notOk(output.includes(secret), 'a token never appears in the log')
@@ -55,7 +55,7 @@ t.test('the access log shows client addresses as LOG_CLIENT_IP says', async (t) 
     await app.inject({ url: '/health', remoteAddress: address })
     await app.inject({ url: '/health', remoteAddress: address })
     await app.inject({ url: '/health', remoteAddress: '203.0.113.78' })
-    const incoming = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'incoming request')
+    const incoming = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req)
     t.equal(incoming.length, 3, `${mode ?? 'default'}: every request was logged`)
     return { output: lines.join(''), addresses: incoming.map((entry) => entry.req.remoteAddress as string | undefined) }
   }
@@ -74,4 +74,28 @@ t.test('the access log shows client addresses as LOG_CLIENT_IP says', async (t) 
 
   const full = await capture('full')
   t.same(full.addresses, [address, address, '203.0.113.78'], 'full: the address as it is')
+})
+
+t.test('pretty on a terminal or when asked, JSON otherwise; never decided by NODE_ENV', async (t) => {
+  t.equal(prettyLogs('auto', true), true, 'auto on a terminal: pretty')
+  t.equal(prettyLogs('auto', false), false, 'auto in a pipe, a file or Docker: JSON')
+  t.equal(prettyLogs('json', true), false)
+  t.equal(prettyLogs('pretty', false), true)
+})
+
+t.test('one log line per request, with method, path, status and time', async (t) => {
+  const lines: string[] = []
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean))
+      done()
+    },
+  })
+  const { app } = await buildTestApp(t, {}, { logger: pino(loggerOptions({ logLevel: 'info' }), sink), seed: false })
+  await app.inject({ url: '/health' })
+  await app.inject({ url: '/v1/acupoints/XX99?x=1' })
+  const requestLines = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req)
+  t.equal(requestLines.length, 2, 'one line each')
+  t.match(requestLines[0], { msg: /^GET \/health 200 [\d.]+ ms$/, res: { statusCode: 200 }, requestId: String })
+  t.match(requestLines[1].msg, /^GET \/v1\/acupoints\/XX99\?x=1 (400|404) /)
 })

@@ -25,7 +25,8 @@ async function startServer(dataDir: string): Promise<RunningServer> {
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
+    // Generous: the child compiles src/ through tap's TypeScript loader first, slow on a loaded 2-core machine.
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 180_000)
     child.stdout!.on('data', () => {
       const match = /acupoint-api is ready at (http:\/\/[\d.:]+)/.exec(output)
       if (match) {

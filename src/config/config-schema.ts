@@ -4,6 +4,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export type LogLevel = (typeof LOG_LEVELS)[number]
 const LOG_CLIENT_IP_MODES = ['pseudonymise', 'omit', 'full'] as const
 export type LogClientIp = (typeof LOG_CLIENT_IP_MODES)[number]
+const LOG_FORMATS = ['auto', 'pretty', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 const PositiveInteger = (defaultValue: number, maximum: number, description: string) =>
   Type.Integer({ minimum: 1, maximum, default: defaultValue, description })
@@ -25,9 +27,21 @@ export const EnvSchema = Type.Object({
     description: 'Client addresses in the access log: pseudonymise (a keyed hash, the key never leaves the process), omit, or full',
   }),
   CORS_ORIGINS: Type.String({
-    default: '',
-    pattern: '^(\\*|(https?://[^,\\s]+)(,https?://[^,\\s]+)*)?$',
-    description: 'Comma-separated origins allowed by CORS, or * for any. Empty: no cross-origin access.',
+    default: '*',
+    pattern: '^(\\*|none|(https?://[^,\\s]+)(,https?://[^,\\s]+)*)$',
+    description: 'Origins whose pages may call the API: * (any, the default; never with credentials), a comma-separated list, or none',
+  }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s?#]+$',
+      description: 'The URL clients reach the API at (https://api.example.org); the served OpenAPI document lists it as its server',
+    }),
+  ),
+  LOG_FORMAT: Type.Unsafe<LogFormat>({
+    type: 'string',
+    enum: [...LOG_FORMATS],
+    default: 'auto',
+    description: 'pretty: one readable line per event; json: one JSON object per line; auto: pretty on a terminal, JSON otherwise',
   }),
   TRUST_PROXY: Type.String({
     default: 'false',

@@ -1,6 +1,6 @@
 import envSchema from 'env-schema'
 import ipaddr from 'ipaddr.js'
-import { EnvSchema, type Env, type LogClientIp, type LogLevel } from './config-schema.js'
+import { EnvSchema, type Env, type LogClientIp, type LogFormat, type LogLevel } from './config-schema.js'
 
 export interface Config {
   /** Unset means: run the embedded PostgreSQL under `dataDir`. */
@@ -11,7 +11,12 @@ export interface Config {
   logLevel: LogLevel
   /** How the access log shows client addresses (logger.ts). */
   logClientIp: LogClientIp
+  /** `auto` is decided where the logger is made: pretty on a terminal, JSON otherwise. */
+  logFormat: LogFormat
+  /** `*`: any origin, without credentials; a list: only those (an empty list: none). */
   corsOrigins: string[] | '*'
+  /** Where clients reach the API (no trailing slash); unset: the OpenAPI document's server is relative. */
+  publicUrl: string | undefined
   /** Fastify's `trustProxy`: none, all, the nearest N hops, or these proxy addresses/ranges. */
   trustProxy: boolean | number | string[]
   bodyLimitBytes: number
@@ -69,7 +74,8 @@ export class ConfigError extends Error {
 
 const PATTERN_HINTS: Record<string, string> = {
   DATABASE_URL: 'must be a postgres:// or postgresql:// URL',
-  CORS_ORIGINS: 'must be * or a comma-separated list of http(s):// origins',
+  CORS_ORIGINS: 'must be *, none or a comma-separated list of http(s):// origins',
+  PUBLIC_URL: 'must be an http(s):// URL without a query or fragment',
   REDIS_URL: 'must be a redis:// or rediss:// URL',
 }
 
@@ -117,7 +123,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
     logClientIp: parsed.LOG_CLIENT_IP,
+    logFormat: parsed.LOG_FORMAT,
     corsOrigins: parseOrigins(parsed.CORS_ORIGINS),
+    publicUrl: parsed.PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     migrateOnStart: parsed.MIGRATE_ON_START,
@@ -206,5 +214,6 @@ function wordList(value: string): string[] {
 
 function parseOrigins(value: string): string[] | '*' {
   if (value === '*') return '*'
+  if (value === 'none') return []
   return value.split(',').map((origin) => origin.trim()).filter(Boolean)
 }

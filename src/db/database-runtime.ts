@@ -23,7 +23,8 @@ export interface OpenDatabase {
 export function describeUrl(url: string): string {
   try {
     const parsed = new URL(url)
-    return `PostgreSQL at ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`
+    // The URL as given, less its password and query (which may carry one too).
+    return `PostgreSQL at postgresql://${parsed.username ? `${decodeURIComponent(parsed.username)}@` : ''}${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`
   } catch {
     return 'PostgreSQL'
   }

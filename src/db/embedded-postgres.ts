@@ -6,10 +6,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 export interface EmbeddedPostgres {
   /** A `postgresql://` URL for pg, Prisma and the schema engine alike. */
   url: string
-  /** Stops accepting connections (and drops open ones) but keeps the data: for outage tests. */
-  suspend(): Promise<void>
-  /** Listens again on the same port. */
-  resume(): Promise<void>
+  /** The data directory as a tarball, to start another instance from (`loadDataDir`). */
+  snapshot(): Promise<Blob>
   close(): Promise<void>
 }
 
@@ -19,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   port?: number
   /** Simultaneous client connections; PGlite itself runs one statement at a time. */
   maxConnections?: number
+  /** Start from this snapshot (`snapshot()` of another instance) instead of an empty cluster. */
+  loadDataDir?: Blob
 }
 
 /**
@@ -27,46 +27,31 @@ export interface EmbeddedPostgresOptions {
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
-  const db = await PGlite.create(options.dataDir ?? 'memory://')
+  const db = await PGlite.create({ dataDir: options.dataDir ?? 'memory://', ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) })
   const maxConnections = options.maxConnections ?? 8
   // pglite-socket leaves a connection half-open after a client's Terminate, which keeps the process
   // alive for seconds after close; every accepted socket is tracked so it can be destroyed.
   const sockets = new Set<Socket>()
-  const listen = async (port: number) => {
-    const socketServer = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections })
-    await socketServer.start()
-    const netServer = (socketServer as unknown as { server: Server }).server
-    netServer.on('connection', (socket) => {
-      sockets.add(socket)
-      socket.once('close', () => sockets.delete(socket))
-    })
-    return socketServer
-  }
-  const stop = async (socketServer: PGLiteSocketServer) => {
-    const stopped = socketServer.stop()
-    for (const socket of sockets) socket.destroy()
-    sockets.clear()
-    await stopped
-  }
-  let server = await listen(options.port ?? 0)
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections })
+  await server.start()
+  const netServer = (server as unknown as { server: Server }).server
+  netServer.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
   const port = Number(server.getServerConn().split(':').at(-1))
   let running = true
 
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
-    async suspend() {
+    snapshot: () => db.dumpDataDir('none'),
+    async close() {
       if (!running) return
       running = false
-      await stop(server)
-    },
-    async resume() {
-      if (running) return
-      server = await listen(port)
-      running = true
-    },
-    async close() {
-      if (running) await stop(server)
-      running = false
+      const stopped = server.stop()
+      for (const socket of sockets) socket.destroy()
+      sockets.clear()
+      await stopped
       await db.close()
     },
   }

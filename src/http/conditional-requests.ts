@@ -48,7 +48,10 @@ export function sendRepresentation<T>(
   cacheControl: string = PUBLIC_CACHE,
 ): T | FastifyReply {
   const etag = etagOf(representation)
-  reply.header('etag', etag).header('cache-control', cacheControl).header('vary', 'Authorization')
+  reply.header('etag', etag).header('cache-control', cacheControl)
+  // Appended: CORS may already vary on Origin.
+  const vary = reply.getHeader('vary')
+  reply.header('vary', vary ? `${String(vary)}, Authorization` : 'Authorization')
   if (matchesIfNoneMatch(request, etag)) return reply.code(304).send()
   // Serialised once per object and route, with the route's own 200 serializer (the one Fastify
   // would use), so a cached representation is sent as ready-made bytes.

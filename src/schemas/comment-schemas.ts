@@ -76,6 +76,7 @@ export const ModerationEventSchema = Type.Object(
     fromStatus: Type.Union([statusEnum(), Type.Null()], { description: 'Null for the submission itself' }),
     toStatus: statusEnum(),
     reason: Type.Union([Type.String(), Type.Null()]),
+    forced: Type.Boolean({ description: 'A bulk decision made with `force: true`, without checking the version the moderator saw' }),
     staffMember: Type.Union([Type.Object({ id: Uuid, name: Type.String() }), Type.Null()], { description: 'Null for the submission' }),
     createdAt: Type.String({ format: 'date-time' }),
   },
@@ -124,13 +125,19 @@ export const BulkModerationBody = Type.Object(
         additionalProperties: false,
         maxProperties: 100,
         description:
-          'Optional: for any of the ids, the ETag (`etag`) you last read, keyed by id. If one of them is no longer ' +
-          'current (another moderator decided in between), the whole request is refused with 412 and nothing ' +
-          'changes; `errors` names each stale id. Every key must also be in `ids`. Ids without an ETag are set ' +
-          'whatever their version.',
+          'For every id, the ETag (`etag`) you last read, keyed by id. Required for each id unless `force` is true: ' +
+          'an id without one is refused with 428 (`errors` names each). If one of them is no longer current ' +
+          '(another moderator decided in between), the whole request is refused with 412 and nothing changes; ' +
+          '`errors` names each stale id. Every key must also be in `ids`, once, in any letter case.',
         examples: [{ '0f8fad5b-d9cb-469f-a165-70867728950e': '"q3Yx0lP2c7RkV9bTn4WsZa8eHdU"' }],
       }),
     ),
+    force: Type.Optional(Type.Boolean({
+      default: false,
+      description:
+        'Set the ids that have no ETag in `etags` whatever their version (ETags that are given are still checked). ' +
+        'Each change made this way is recorded in the comment\'s history with `forced: true`.',
+    })),
   },
   { additionalProperties: false },
 )
@@ -190,4 +197,4 @@ export const ReceiptHeaders = Type.Object({
   'x-receipt-token': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The receiptToken from submitting the comment' })),
 })
 
-export const CommentIdParams = Type.Object({ id: Uuid })
+export const CommentIdParams = Type.Object({ id: Type.String({ format: 'uuid', examples: ['0b6f2d4e-8c1a-4e3b-9f5d-7a2c6e1b3d40'] }) })

@@ -43,7 +43,24 @@ export const IfNoneMatchHeaders = Type.Object({
 })
 
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ maxLength: 1024, description: 'Exactly one ETag: the one you last read (required for PATCH; `*` and lists are refused)' })),
+  'if-match': Type.Optional(Type.String({
+    maxLength: 1024,
+    description: 'Exactly one ETag, the one you last read: checked when sent (412 if the resource changed since; a list is refused)',
+    examples: ['"Xr8pQ2m0bUFZs3c1Ew4K9aLdT7v"'],
+  })),
+})
+
+/**
+ * For writes that refuse to run without a precondition. Required here, so generated clients make
+ * you send it; a request without it still gets 428 Precondition Required (RFC 6585), not a
+ * validation 400 (plugins/app/error-handler.ts), as the description says.
+ */
+export const IfMatchRequiredHeaders = Type.Object({
+  'if-match': Type.String({
+    maxLength: 1024,
+    description: 'Exactly one ETag: the one you last read. Required: without it (or with `*`) the answer is 428 Precondition Required; with a stale one, 412; a list of tags is a 400.',
+    examples: ['"Xr8pQ2m0bUFZs3c1Ew4K9aLdT7v"'],
+  }),
 })
 
 /** A success response with headers, in the shape @fastify/swagger turns into OpenAPI. */

@@ -10,7 +10,7 @@ const PointCode = Type.String({ minLength: 2, maxLength: 16, pattern: '^[A-Za-z]
 
 const acupointFields = {
   alternateCodes: Type.Array(PointCode, { maxItems: 10, uniqueItems: true }),
-  channel: Type.Union([Type.String({ pattern: '^[A-Za-z]{2}$' }), Type.Null()], { description: 'Channel code, or null for an extra point' }),
+  channel: Type.Union([Type.String({ maxLength: 2, pattern: '^[A-Za-z]{2}$' }), Type.Null()], { description: 'Channel code, or null for an extra point' }),
   number: Type.Union([Type.Integer({ minimum: 1, maximum: 99 }), Type.Null()]),
   pinyin: Text(100, { examples: ['Yingxiang'] }),
   hanziTraditional: Text(20, { examples: ['迎香'] }),
@@ -83,7 +83,7 @@ const sourceFields = {
   author: Nullable(Text(300)),
   publisher: Nullable(Text(300)),
   url: Nullable(Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://' })),
-  publishedOn: Nullable(Type.String({ pattern: '^\\d{4}(-\\d{2}(-\\d{2})?)?$', description: 'YYYY, YYYY-MM or YYYY-MM-DD' })),
+  publishedOn: Nullable(Type.String({ maxLength: 10, pattern: '^\\d{4}(-\\d{2}(-\\d{2})?)?$', description: 'YYYY, YYYY-MM or YYYY-MM-DD' })),
   note: Nullable(Text(2000)),
 }
 

@@ -29,9 +29,9 @@ const AcupointCode = Type.String({
 })
 export const AcupointCodeParams = Type.Object({ code: AcupointCode })
 export const ChannelCodeParams = Type.Object({
-  code: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'WHO channel code, any case', examples: ['LI'] }),
+  code: Type.String({ maxLength: 2, pattern: '^[A-Za-z]{2}$', description: 'WHO channel code, any case', examples: ['LI'] }),
 })
-export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid', examples: ['5e3c1f0a-7b2d-4c6e-9a41-0d2f6b8c1b02'] }) })
 
 export const SourceSchema = Type.Object(
   {
@@ -252,7 +252,7 @@ export const SourceListSchema = listOf(Type.Ref('Source'), 'SourceList', 'A page
 
 export const AcupointListQuery = Type.Object(
   {
-    channel: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'WHO channel code', examples: ['ST'] })),
+    channel: Type.Optional(Type.String({ maxLength: 2, pattern: '^[A-Za-z]{2}$', description: 'WHO channel code', examples: ['ST'] })),
     region: Type.Optional(enumOf(REGIONS, { description: 'Body region' })),
     organ: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'Claimed linked organ (any source)', examples: ['heart'] })),
     effect: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'Claimed cosmetic-effect keyword', examples: ['wrinkles'] })),

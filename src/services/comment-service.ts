@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
-import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, TooManyRequestsError } from '../errors/app-errors.js'
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, PreconditionRequiredError, TooManyRequestsError } from '../errors/app-errors.js'
 import { clientKey } from '../http/client-address.js'
 import { decodeCursor, encodeCursor, isCursorId, isCursorTimestamp, toPage } from '../http/pagination.js'
 import { classify, commentFingerprint, hasBidiControls, hasControlCharacters, isVisiblyBlank, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
@@ -74,6 +74,7 @@ export function presentEvent(event: EventRow) {
     fromStatus: event.fromStatus,
     toStatus: event.toStatus,
     reason: event.reason,
+    forced: event.forced,
     staffMember: event.staffMember ? { id: event.staffMember.id, name: event.staffMember.name } : null,
     createdAt: event.createdAt.toISOString(),
   }
@@ -326,7 +327,12 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
      * Up to 100 comments in one transaction: all change, or none does (an unknown id, a stale
      * ETag). The rows are locked first, so the versions checked are the versions overwritten.
      */
-    async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string, etags: Record<string, string> = {}) {
+    /**
+     * Every id needs the ETag the moderator decided on (428 naming those without one), unless the
+     * request says `force`: then ids without an ETag are set whatever their version, and each
+     * change it makes is recorded as forced in the comment's history.
+     */
+    async bulkSetStatus(ids: string[], status: CommentStatus, reason: string | undefined, staffMemberId: string, etags: Record<string, string> = {}, force = false) {
       // An id given twice (in any letter case) is a mistake to report, not to resolve by guessing which one was meant.
       for (const [field, list] of [['ids', ids], ['etags', Object.keys(etags)]] as const) {
         const repeats = list.map((id, index) => ({ id, index }))
@@ -342,6 +348,13 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       if (strays.length > 0) {
         throw new BadRequestError('Every id in `etags` must also be in `ids`.',
           strays.map((id) => ({ in: 'body', pointer: `/etags/${id}`, message: 'is not one of ids' })))
+      }
+      const unguarded = force ? [] : unique.filter((id) => !expected.has(id))
+      if (unguarded.length > 0) {
+        throw new PreconditionRequiredError(
+          `${unguarded.length} id(s) have no ETag in \`etags\`: send the ETag you read for each (so a decision made on an old view is refused), or \`force: true\` to skip the check; nothing was changed.`,
+          unguarded.map((id) => ({ in: 'body', pointer: `/etags/${id}`, message: 'is missing' })),
+        )
       }
       return invalidating(cache, () => prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<Array<{ id: string; status: CommentStatus; version: number; updatedAt: Date }>>`
@@ -366,7 +379,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
             continue
           }
           const updated = await tx.comment.update({ where: { id }, data: { status, version: { increment: 1 } }, select: { id: true, version: true, updatedAt: true } })
-          await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null } })
+          await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null, forced: force && !expected.has(id) } })
           results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version: updated.version, etag: commentEtag(updated) })
         }
         return { status, results }

@@ -3,13 +3,15 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config/config.js'
 
-t.test('defaults: embedded database, loopback, no cross-origin access', async (t) => {
+t.test('defaults: embedded database, loopback, any origin (CORS without credentials), relative servers, automatic log format', async (t) => {
   const config = loadConfig({})
   t.equal(config.databaseUrl, undefined)
   t.equal(config.dataDir, '.data')
   t.equal(config.host, '127.0.0.1')
   t.equal(config.port, 3000)
-  t.same(config.corsOrigins, [])
+  t.equal(config.corsOrigins, '*')
+  t.equal(config.publicUrl, undefined)
+  t.equal(config.logFormat, 'auto')
   t.equal(config.database.poolMax, 1, 'PGlite is one session: one pooled connection')
   t.equal(config.migrateOnStart, false)
   t.equal(config.pressure.maxEventLoopDelayMs, 0, 'the embedded database shares the event loop: no delay-based shedding')
@@ -35,6 +37,9 @@ t.test('parses and coerces every kind of value', async (t) => {
   t.equal(config.migrateOnStart, true)
   t.equal(config.database.poolMax, 20)
   t.same(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins, '*')
+  t.same(loadConfig({ CORS_ORIGINS: 'none' }).corsOrigins, [], 'none: no origin is granted')
+  t.equal(loadConfig({ PUBLIC_URL: 'https://api.example.org/acupoints/' }).publicUrl, 'https://api.example.org/acupoints', 'no trailing slash')
+  t.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json')
   t.equal(loadConfig({ DATABASE_URL: 'postgres://x@y/z' }).database.poolMax, 10)
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty value means unset')
 })
@@ -61,7 +66,9 @@ t.test('a bad value is named with what is wrong, and secrets are not echoed', as
     [{ PORT: 'abc' }, /PORT must be integer \(got "abc"\)/],
     [{ PORT: '70000' }, /PORT must be <= 65535/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
-    [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS must be \* or a comma-separated list/],
+    [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS must be \*, none or a comma-separated list/],
+    [{ PUBLIC_URL: 'api.example.org' }, /PUBLIC_URL must be an http\(s\):\/\/ URL/],
+    [{ LOG_FORMAT: 'fancy' }, /LOG_FORMAT must be one of auto, pretty, json/],
     [{ MIGRATE_ON_START: 'maybe' }, /MIGRATE_ON_START must be boolean/],
     [{ DB_POOL_MAX: '0' }, /DB_POOL_MAX must be >= 1/],
   ]

@@ -70,7 +70,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     })
     commentIds.push(response.json().id)
   }
-  await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: admin, payload: { ids: commentIds.slice(0, 3), status: 'approved' } })
+  await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: admin, payload: { ids: commentIds.slice(0, 3), status: 'approved', force: true } })
   await app.inject({
     method: 'POST', url: '/v1/articles', headers: admin,
     payload: { slug: 'fuzz-draft', title: 'Draft', summary: 'S', body: 'B', attribution: 'A', points: ['LI20'] },
@@ -472,7 +472,8 @@ const unroutedRequest: fc.Arbitrary<FuzzRequest> = fc
   .map(({ method, path }) => ({ operationId: '(unrouted)', variant: 'unrouted', inject: { method: method as InjectOptions['method'], url: path } }))
 
 export function requestArbitrary(target: FuzzTarget, spec: OpenApiDocument = loadSpec()): fc.Arbitrary<FuzzRequest> {
-  const operations = listOperations(spec).filter((operation) => !operation.path.startsWith('/docs'))
+  // HEAD is each GET without its body (Fastify answers it from the GET route): fuzzing the GETs covers it.
+  const operations = listOperations(spec).filter((operation) => !operation.path.startsWith('/docs') && operation.method !== 'HEAD')
   return fc.oneof(
     ...operations.map((operation) => ({ arbitrary: operationRequest(spec, operation, target), weight: 10 })),
     { arbitrary: unroutedRequest, weight: 5 },

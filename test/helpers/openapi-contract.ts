@@ -14,8 +14,8 @@
  * - every header declared `required: true` is present, and every declared header that is present
  *   matches its schema (`Retry-After` an integer, `Link` a next link, `ETag` a quoted tag, …).
  * A request no operation matches (unknown path or method) must get an error (4xx/5xx) as an RFC 9457
- * problem, with `Allow` on a 405 (a CORS preflight's bodiless 204 to OPTIONS excepted). Paths under /docs are not checked: they are the docs page's static
- * files from @fastify/swagger-ui (HTML, JS, CSS), not API operations, and the document does not list them.
+ * problem, with `Allow` on a 405 (a CORS preflight's bodiless 204 to OPTIONS excepted). Paths under /docs/static/ are not checked: they are the docs page's
+ * static files from @fastify/swagger-ui (JS, CSS), not API operations, and the document does not list them.
  *
  * Used by test/helpers/build-test-app.ts on every app.inject() response, by the client test's
  * fetch middleware, and reusable by any other test (fuzzing) that has a response in hand.
@@ -39,7 +39,7 @@ export interface ResponseToCheck {
   body?: string | Buffer
 }
 
-interface HeaderObject { required?: boolean; schema?: object }
+interface HeaderObject { required?: boolean; schema?: object; $ref?: string }
 interface ResponseObject { headers?: Record<string, HeaderObject>; content?: Record<string, { schema?: object }> }
 interface OperationObject { operationId?: string; responses?: Record<string, ResponseObject> }
 type PathItem = Record<string, OperationObject>
@@ -56,7 +56,7 @@ export interface MatchedOperation {
 const DOCUMENT_ID = 'urn:acupoint-api:openapi'
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 /** Not API operations: the docs page's static files (see the module comment). */
-const UNCHECKED_PATH = /^\/docs(\/|$)/
+const UNCHECKED_PATH = /^\/docs\/static\//
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
@@ -140,14 +140,16 @@ export class OpenApiContract {
     const pointer = `#/paths/${escapePointer(matched.template)}/${matched.method}/responses/${key}`
     const violations: string[] = []
 
-    for (const [name, header] of Object.entries(declared.headers ?? {})) {
+    for (const [name, declaredHeader] of Object.entries(declared.headers ?? {})) {
+      const header = this.resolve(declaredHeader)
       const value = headerValue(response.headers, name)
       if (value === undefined) {
         if (header.required) violations.push(`${where}: required header ${name} is missing`)
         continue
       }
       if (!header.schema) continue
-      const validate = this.validator(`${pointer}/headers/${escapePointer(name)}/schema`)
+      const headerPointer = declaredHeader.$ref?.replace(/^#/, '') ?? `${pointer.replace(/^#/, '')}/headers/${escapePointer(name)}`
+      const validate = this.validator(`#${headerPointer}/schema`)
       const typed = /^-?\d+(\.\d+)?$/.test(value) && /"(integer|number)"/.test(JSON.stringify(header.schema)) ? Number(value) : value
       if (!validate(typed)) violations.push(`${where}: header ${name}: ${JSON.stringify(value)} ${this.ajv.errorsText(validate.errors)}`)
     }
@@ -209,6 +211,16 @@ export class OpenApiContract {
     }
     if (!validate(problem)) violations.push(`${where}: the problem does not match the Problem schema: ${this.ajv.errorsText(validate.errors)}`)
     return violations
+  }
+
+  /** A header object, or the one its `$ref` (`#/components/headers/…`) points at. */
+  private resolve(header: HeaderObject): HeaderObject {
+    if (!header.$ref) return header
+    const found = header.$ref.replace(/^#\//, '').split('/').reduce<unknown>(
+      (node, segment) => (node as Record<string, unknown> | undefined)?.[segment.replaceAll('~1', '/').replaceAll('~0', '~')],
+      this.document,
+    )
+    return (found as HeaderObject | undefined) ?? {}
   }
 
   /** Validates a value against the schema at a JSON Pointer into the document (`#/components/schemas/Problem`). */

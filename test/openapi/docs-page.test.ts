@@ -1,60 +1,17 @@
-// The docs page in a real browser: Debian's headless Chromium, driven by playwright-core, opens
-// /docs on a listening server, finds the operations, and runs one "try it out" call against it.
-// In CI (CI=true, as .ci/run runs, which installs the package) it never skips: without
-// /usr/bin/chromium it fails. On a developer's machine without Chromium it is skipped, loudly, so
-// that `npm test` on a fresh clone needs nothing installed by hand.
-import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+// The docs page in a real browser (test/helpers/chromium.ts): headless Chromium opens /docs on a
+// listening server, finds the operations, and runs one "try it out" call against it.
 import t from 'tap'
-import { chromium } from 'playwright-core'
 import { buildTestApp } from '../helpers/build-test-app.js'
-import { checkResponse, openApiContract } from '../helpers/openapi-contract.js'
+import { checkApiResponses, openChromiumPage, skipWithoutChromium } from '../helpers/chromium.js'
+import { openApiContract } from '../helpers/openapi-contract.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-]
-
-const inCi = process.env.CI === 'true'
-const skip = !inCi && !existsSync(CHROMIUM) ? `needs Debian's chromium at ${CHROMIUM} (apt-get install chromium); CI always runs it` : false
-
-t.test('/docs lists the operations and runs a call against the live server', { skip }, async (t) => {
+t.test('/docs lists the operations and runs a call against the live server', { skip: skipWithoutChromium }, async (t) => {
   const { app } = await buildTestApp(t)
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 })
 
-  const profile = await mkdtemp(path.join(tmpdir(), 'acupoint-docs-chromium-'))
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    timeout: 60_000,
-  })
-  t.teardown(async () => {
-    await browser.close()
-    await rm(profile, { recursive: true, force: true })
-  })
-  const page = browser.pages()[0] ?? (await browser.newPage())
-  page.setDefaultTimeout(60_000)
-
+  const { page } = await openChromiumPage(t)
   // Anything the page's calls to the API receive must match the document as well.
-  const apiCalls: Promise<void>[] = []
-  page.on('response', (response) => {
-    const url = new URL(response.url())
-    if (!url.pathname.startsWith('/v1/')) return
-    apiCalls.push((async () => {
-      const violations = checkResponse({
-        method: response.request().method(),
-        path: url.pathname + url.search,
-        statusCode: response.status(),
-        headers: await response.allHeaders(),
-        body: await response.text(),
-      })
-      if (violations.length > 0) t.fail(`the docs page received a response the document does not allow:\n${violations.join('\n')}`)
-    })())
-  })
+  const apiCallsChecked = checkApiResponses(t, page)
   const pageErrors: string[] = []
   page.on('pageerror', (error) => pageErrors.push(error.message))
 
@@ -86,7 +43,6 @@ t.test('/docs lists the operations and runs a call against the live server', { s
   t.equal((await shown.innerText()).trim(), '200', 'the page shows the 200')
   t.match(await operation.locator('.live-responses-table .response .response-col_description').first().innerText(), /"code": "LI20"/, 'and the body')
 
-  await Promise.all(apiCalls)
-  t.ok(apiCalls.length >= 1, 'the call was checked against the document')
+  t.ok(await apiCallsChecked() >= 1, 'the call was checked against the document')
   t.same(pageErrors, [], 'no script errors on the page')
 })

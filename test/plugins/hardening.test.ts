@@ -68,23 +68,6 @@ t.test('server limits and timeouts come from the config', async (t) => {
   t.match(status, /^HTTP\/1\.1 431/, 'an oversized request head is refused')
 })
 
-t.test('a NUL character in any declared input is a 400, never a database error', async (t) => {
-  const { app } = await buildTestApp(t)
-  expectProblem(t, await app.inject({ url: '/v1/acupoints?q=a%00b' }), 400, 'validation_failed')
-  expectProblem(t, await app.inject({ url: '/v1/sources/%00' }), 400, 'validation_failed')
-  const nulKey = await app.inject({
-    method: 'POST', url: '/v1/articles/facial-acupuncture-six-points/comments',
-    payload: { authorName: 'A', authorEmail: 'a@example.org', body: 'x', nested: { 'k\u0000': 1 } },
-  })
-  t.equal(nulKey.statusCode, 400, "a NUL in a key")
-  const nulValue = await app.inject({
-    method: 'POST', url: '/v1/articles/facial-acupuncture-six-points/comments',
-    payload: { authorName: 'A', authorEmail: 'a@example.org', body: 'fine\u0000' },
-  })
-  expectProblem(t, nulValue, 400, 'validation_failed')
-  t.equal(nulValue.json().errors[0].pointer, '/body')
-})
-
 t.test('load shedding: under pressure, requests get 503 with Retry-After; /health still answers', async (t) => {
   // A heap limit of one byte keeps the process "under pressure" at every sample, so the answer
   // does not depend on how this machine schedules timers.
@@ -175,15 +158,4 @@ t.test('every write route and unknown routes are rate-limited', async (t) => {
       if (['post', 'put', 'patch', 'delete'].includes(method)) t.ok(operation.responses['429'], `${method} ${path} declares 429`)
     }
   }
-})
-
-t.test('numeric parameters must be finite (Ajv coerces 1e309 to Infinity and lets it through)', async (t) => {
-  const { app } = await buildTestApp(t, {}, { seed: false })
-  for (const limit of ['1e309', '-1e309', 'Infinity']) {
-    const response = await app.inject({ url: `/v1/acupoints?limit=${limit}` })
-    expectProblem(t, response, 400, 'validation_failed')
-    t.equal(response.json().errors[0].pointer, '/limit')
-  }
-  t.equal((await app.inject({ url: '/v1/acupoints?q=1e309' })).statusCode, 200, 'a text parameter may still look like a number')
-  t.equal((await app.inject({ url: '/v1/acupoints?limit=5' })).statusCode, 200)
 })

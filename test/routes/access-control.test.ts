@@ -92,7 +92,7 @@ const REQUESTS: Record<string, (f: Fixtures) => Promise<Request>> = {
   listModerationQueue: async () => ({ method: 'GET', url: '/v1/moderation/comments?limit=5' }),
   getCommentCounts: async () => ({ method: 'GET', url: '/v1/moderation/comments/counts' }),
   getModerationComment: async (f) => ({ method: 'GET', url: `/v1/moderation/comments/${(await f.comment()).id}` }),
-  moderateCommentsInBulk: async (f) => ({ method: 'POST', url: '/v1/moderation/comments/bulk', payload: { ids: [(await f.comment()).id], status: 'approved' } }),
+  moderateCommentsInBulk: async (f) => ({ method: 'POST', url: '/v1/moderation/comments/bulk', payload: { ids: [(await f.comment()).id], status: 'approved', force: true } }),
   eraseCommenter: async () => ({ method: 'POST', url: '/v1/moderation/erasures', payload: { email: 'nobody@example.org' } }),
   getCurrentStaffMember: async () => ({ method: 'GET', url: '/v1/staff/me' }),
   moderateComment: async (f) => {
@@ -121,7 +121,10 @@ t.test('every secured operation in openapi.yaml: 401 without a valid token, 403 
   t.ok(secured.length >= 20, `the spec declares ${secured.length} secured operations`)
   for (const operation of secured) {
     t.test(`${operation.operationId} (${operation.method} ${operation.path})`, async (t) => {
-      const build = REQUESTS[operation.operationId]
+      // A HEAD operation is its GET without the body: the same request, sent as HEAD.
+      const getId = operation.method === 'HEAD' ? operation.operationId.replace(/^head(\w)/, (_whole, first: string) => first.toLowerCase()) : undefined
+      const get = getId ? REQUESTS[getId] : undefined
+      const build = REQUESTS[operation.operationId] ?? (get && (async (f: Parameters<typeof get>[0]) => ({ ...(await get(f)), method: 'HEAD' as const })))
       if (!build) return t.fail(`no request for ${operation.operationId}: add one to REQUESTS`)
       const send = async (authorization?: string) => {
         const request = await build(f)

@@ -1,30 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
+import statuses from 'statuses'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, type FieldIssue } from '../../errors/app-errors.js'
+import { AppError, PreconditionRequiredError, type FieldIssue } from '../../errors/app-errors.js'
 import { classifyDatabaseError, describeDatabaseError } from '../../db/database-errors.js'
 import type { Problem } from '../../schemas/problem-schemas.js'
-
-const TITLES: Record<number, string> = {
-  400: 'Bad request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not found',
-  405: 'Method not allowed',
-  406: 'Not acceptable',
-  408: 'Request timeout',
-  409: 'Conflict',
-  412: 'Precondition failed',
-  413: 'Content too large',
-  414: 'URI too long',
-  415: 'Unsupported media type',
-  428: 'Precondition required',
-  429: 'Too many requests',
-  431: 'Request header fields too large',
-  500: 'Internal server error',
-  503: 'Service unavailable',
-}
 
 // Fastify's own 4xx errors, given stable codes of ours.
 const FASTIFY_CODES: Record<string, string> = {
@@ -44,25 +25,15 @@ const FRAMEWORK_DETAILS: Record<string, string> = {
   FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than any valid value.',
 }
 
-// Codes for 4xx errors that arrive without one of ours (from a plugin, say), by status.
-const STATUS_CODES: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  406: 'not_acceptable',
-  408: 'request_timeout',
-  409: 'conflict',
-  413: 'body_too_large',
-  414: 'uri_too_long',
-  415: 'unsupported_media_type',
-  429: 'too_many_requests',
-  431: 'headers_too_large',
-}
+// Codes for 4xx errors that arrive without one of ours (from a plugin, say): the status's reason
+// phrase in snake case (404 not_found, 429 too_many_requests), except where ours predate it.
+const CODE_OVERRIDES: Record<number, string> = { 413: 'body_too_large', 431: 'headers_too_large' }
+const titleOf = (status: number) => statuses.message[status] ?? 'Error'
+const codeOf = (status: number) =>
+  CODE_OVERRIDES[status] ?? (statuses.message[status] ? titleOf(status).toLowerCase().replace(/[^a-z0-9]+/g, '_') : 'bad_request')
 
 function problemCodeFor(error: FastifyError, status: number): string {
-  return FASTIFY_CODES[error.code] ?? STATUS_CODES[status] ?? 'bad_request'
+  return FASTIFY_CODES[error.code] ?? codeOf(status)
 }
 
 /**
@@ -87,8 +58,8 @@ export function clientErrorResponse(error: NodeJS.ErrnoException, socket: Socket
     return
   }
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-  const code = STATUS_CODES[status] ?? 'bad_request'
-  const title = TITLES[status] ?? 'Bad request'
+  const code = codeOf(status)
+  const title = titleOf(status)
   const problem: Problem = {
     type: `urn:acupoint-api:problem:${code}`,
     title,
@@ -115,7 +86,7 @@ export function sendProblem(
 ): FastifyReply {
   const problem: Problem = {
     type: `urn:acupoint-api:problem:${code}`,
-    title: extra.title ?? TITLES[status] ?? 'Error',
+    title: extra.title ?? titleOf(status),
     status,
     detail,
     instance: request.url.split('?', 1)[0] ?? request.url,
@@ -155,6 +126,12 @@ export default fp(
       }
       if (error.validation) {
         const errors = validationIssues(error)
+        // If-Match is `required` in the document, so generated clients send it; a request that still
+        // leaves it out gets 428 (RFC 6585), not a 400, as the document says.
+        if (errors.length > 0 && errors.every((issue) => issue.in === 'headers' && issue.pointer === '/if-match' && issue.message.startsWith('must have required'))) {
+          const missing = new PreconditionRequiredError()
+          return sendProblem(request, reply, missing.statusCode, missing.code, missing.message)
+        }
         const summary = errors.map((issue) => `${issue.in}${issue.pointer === '/' ? '' : issue.pointer} ${issue.message}`)
         return sendProblem(request, reply, 400, 'validation_failed', `Invalid request: ${summary.join('; ')}.`, { errors })
       }
@@ -186,7 +163,7 @@ export default fp(
         // Fastify's own messages are written for clients; anyone else's may carry internals.
         const detail = typeof error.code === 'string' && error.code.startsWith('FST_') ? error.message
           : status === 429 ? error.message
-          : `The request could not be processed (${TITLES[status] ?? 'client error'}).`
+          : `The request could not be processed (${titleOf(status)}).`
         return sendProblem(request, reply, status, problemCodeFor(error, status), detail)
       }
       request.log.error({ err: error }, 'unexpected error')

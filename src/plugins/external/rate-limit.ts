@@ -1,10 +1,9 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
-import type { FastifyInstance, FastifyRequest, RouteOptions, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import type { AppConfig } from '../../config/config.js'
 import { TooManyRequestsError } from '../../errors/app-errors.js'
-import { problemResponses } from '../../schemas/problem-schemas.js'
 import { clientKey } from '../../http/client-address.js'
 
 /** Clients whose counters one in-memory limit keeps (least recently seen forgotten first). */
@@ -17,26 +16,21 @@ const UNLIMITED_READS = new Set(['/health'])
 
 const methodsOf = (route: RouteOptions) => (Array.isArray(route.method) ? route.method : [route.method])
 
-type Limiter = (request: FastifyRequest) => Promise<{ isAllowed: boolean; isExceeded: boolean; max: number; ttlInSeconds: number }>
-
-/** An onRequest hook that spends one unit of `limiter`'s budget, or answers 429 with Retry-After. */
-function spend(limiter: Limiter, what: string): onRequestAsyncHookHandler {
-  return async function rateLimit(request) {
-    const result = await limiter(request)
-    if (result.isAllowed || !result.isExceeded) return
-    throw new TooManyRequestsError(`Too many ${what}: at most ${result.max} a minute. Retry later.`, Math.max(1, result.ttlInSeconds), 'rate_limited')
-  }
+/** Set on a route that spends from a shared budget: plugins/external/openapi.ts declares its 429 and X-RateLimit-* headers. */
+export interface RateLimitedRouteConfig {
+  rateLimitBudget?: 'reads' | 'writes'
 }
 
 /**
  * Per-client limits (an IPv4 address, an IPv6 /64), each answered with a 429 problem and
- * Retry-After, and declared on every route that can give it:
+ * Retry-After, with X-RateLimit-* headers on every answer of a limited route:
  * - one write budget per client, shared by every write route (POST, PUT, PATCH, DELETE);
  * - one read budget per client, shared by every read (GET, HEAD) but /health;
  * - a route may add a stricter limit of its own on top (comment submissions do).
- * The limits are checked before authentication, so a flood costs no token lookups. With REDIS_URL
- * the counters live in Redis, so several instances share them; without it, in memory (an LRU of
- * `COUNTERS_PER_LIMIT` clients per limit, so memory stays bounded whatever addresses send).
+ * The limits are checked before authentication, so a flood costs no token lookups (and guessing
+ * tokens costs budget). With REDIS_URL the counters live in Redis, so several instances share
+ * them; without it, in memory (an LRU of `COUNTERS_PER_LIMIT` clients per limit, so memory stays
+ * bounded whatever addresses send).
  */
 export default fp(
   async function rateLimits(app: FastifyInstance, options: { config: AppConfig }) {
@@ -56,26 +50,27 @@ export default fp(
     })
     if (redis) app.addHook('onClose', async () => void (await redis.quit()))
 
-    // One limiter per budget, shared by every route that spends from it. Their keys are prefixed:
-    // in Redis, limiters made this way share one key space.
-    const budget = (name: string, max: number) => {
-      const options = { max, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `${name}:${clientKey(request.ip)}`, cache: COUNTERS_PER_LIMIT }
-      return spend(app.createRateLimit(options as Parameters<typeof app.createRateLimit>[0]) as Limiter, name)
-    }
+    // One limiter per budget, made once and shared by every route that spends from it (one store,
+    // so one count per client across routes). Keys are prefixed: in Redis, limiters made this way
+    // share one key space.
+    const budget = (name: string, max: number) =>
+      app.rateLimit({ max, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `${name}:${clientKey(request.ip)}`, cache: COUNTERS_PER_LIMIT })
     const writes = budget('writes', limits.writesPerMinute)
     const reads = budget('reads', limits.readsPerMinute)
 
+    // Registered after the plugin's own onRoute hook, which appends a route's own limit after its
+    // onRequest hooks (authentication): both the budget and that limit are moved first.
     app.addHook('onRoute', (route) => {
       const methods = methodsOf(route)
-      const limiter = methods.some((method) => WRITE_METHODS.has(method)) ? writes
-        : methods.some((method) => READ_METHODS.has(method)) && !UNLIMITED_READS.has(route.url) ? reads
+      const kind = methods.some((method) => WRITE_METHODS.has(method)) ? 'writes'
+        : methods.some((method) => READ_METHODS.has(method)) && !UNLIMITED_READS.has(route.url) ? 'reads'
         : undefined
-      if (!limiter) return
-      // First, before authentication and before any limit of the route's own.
-      route.onRequest = [limiter, ...[route.onRequest ?? []].flat()]
-      if (route.schema?.response && !(429 in (route.schema.response as object))) {
-        route.schema.response = { ...(route.schema.response as object), ...problemResponses(429) }
-      }
+      if (!kind) return
+      const hooks = [route.onRequest ?? []].flat()
+      const routeLimit = (route.config as { rateLimit?: unknown } | undefined)?.rateLimit ? hooks.slice(-1) : []
+      const rest = routeLimit.length > 0 ? hooks.slice(0, -1) : hooks
+      route.onRequest = [kind === 'writes' ? writes : reads, ...routeLimit, ...rest] as typeof route.onRequest
+      route.config = { ...(route.config as object), rateLimitBudget: kind } as typeof route.config
     })
   },
   { name: 'rate-limits' },

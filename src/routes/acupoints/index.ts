@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { sendRepresentation } from '../../http/conditional-requests.js'
-import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, withHeaders, LOCATION_HEADER } from '../../schemas/common-schemas.js'
+import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfMatchRequiredHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, withHeaders, LOCATION_HEADER } from '../../schemas/common-schemas.js'
 import { AcupointCreateBody, AcupointPatchBody, ClaimCreateBody } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
 import { AcupointCodeParams, AcupointListQuery } from '../../schemas/reference-schemas.js'
@@ -76,7 +76,7 @@ const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Roles: editor, admin. Send `If-Match` with the ETag you read: 428 without it, 412 if the point changed since; 409 when a new code or position clashes with another point.',
       security: STAFF_SECURITY,
       params: AcupointCodeParams,
-      headers: IfMatchHeaders,
+      headers: IfMatchRequiredHeaders,
       body: AcupointPatchBody,
       response: {
         200: withHeaders(Type.Ref('AcupointDetail'), ETAG_HEADER, 'Updated'),

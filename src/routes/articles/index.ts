@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { PRIVATE_NO_STORE, PUBLIC_CACHE, sendRepresentation } from '../../http/conditional-requests.js'
 import {
-  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER,
+  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfMatchRequiredHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER,
 } from '../../schemas/common-schemas.js'
 import { ArticleCreateBody, ArticlePatchBody, SlugParams } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
@@ -83,7 +83,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Roles: editor, admin. Needs `If-Match`: 428 without it, 412 if stale. `points` replaces the list.',
       security: STAFF_SECURITY,
       params: SlugParams,
-      headers: IfMatchHeaders,
+      headers: IfMatchRequiredHeaders,
       body: ArticlePatchBody,
       response: {
         200: withHeaders(Type.Ref('ArticleDetail'), ETAG_HEADER, 'Updated'),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { sendRepresentation } from '../../http/conditional-requests.js'
-import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, withHeaders } from '../../schemas/common-schemas.js'
+import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfMatchRequiredHeaders, IfNoneMatchHeaders, NoContent, NotModified, withHeaders } from '../../schemas/common-schemas.js'
 import { ClaimPatchBody } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
 import { UuidParams } from '../../schemas/reference-schemas.js'
@@ -29,7 +29,7 @@ const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Roles: editor, admin. Needs `If-Match`: 428 without it, 412 if the claim changed since you read it.',
       security: STAFF_SECURITY,
       params: UuidParams,
-      headers: IfMatchHeaders,
+      headers: IfMatchRequiredHeaders,
       body: ClaimPatchBody,
       response: {
         200: withHeaders(Type.Ref('Claim'), ETAG_HEADER, 'Updated'),

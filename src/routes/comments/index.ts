@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { PRIVATE_NO_STORE, PUBLIC_REVALIDATE, requiredIfMatchTag } from '../../http/conditional-requests.js'
-import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER, CACHE_CONTROL_HEADER } from '../../schemas/common-schemas.js'
+import { CACHE_HEADERS, ETAG_HEADER, IfMatchRequiredHeaders, IfNoneMatchHeaders, LINK_HEADER, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER, CACHE_CONTROL_HEADER } from '../../schemas/common-schemas.js'
 import { CommentIdParams, CommentPatchBody, CommentSubmitBody, ReceiptHeaders } from '../../schemas/comment-schemas.js'
 import { SlugParams } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
@@ -93,7 +93,7 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
         'Every change is recorded in the comment\'s history.',
       security: STAFF_SECURITY,
       params: CommentIdParams,
-      headers: IfMatchHeaders,
+      headers: IfMatchRequiredHeaders,
       body: CommentPatchBody,
       response: {
         200: withHeaders(Type.Ref('ModerationComment'), ETAG_HEADER, 'The comment after the decision'),

@@ -74,15 +74,16 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'Roles: moderator, admin. Atomic: either every id gets the status or nothing changes. Nothing changes if ' +
         'any id is unknown (404 naming them) or if any ETag given in `etags` is stale, i.e. another moderator ' +
         'decided on that comment after you read it (412; `errors` has one entry per stale id, pointing at ' +
-        '`/etags/{id}`). Send `etags` for the comments you decided on from a view, so you never overwrite ' +
-        'someone else\'s decision. The result gives each id\'s outcome (`updated` or `unchanged`) and new ETag; ' +
-        'each change is recorded in that comment\'s history.',
+        '`/etags/{id}`). Every id needs its ETag in `etags` (428 naming those without one), so you never ' +
+        'overwrite someone else\'s decision; `force: true` skips the check for the ids without one, and the ' +
+        'history records those changes as forced. The result gives each id\'s outcome (`updated` or ' +
+        '`unchanged`) and new ETag; each change is recorded in that comment\'s history.',
       security: STAFF_SECURITY,
       body: BulkModerationBody,
-      response: { 200: Type.Ref('BulkModerationResult'), ...problemResponses(400, ...STAFF_ONLY, 404, 412, 413, 415, ...ALWAYS) },
+      response: { 200: Type.Ref('BulkModerationResult'), ...problemResponses(400, ...STAFF_ONLY, 404, 412, 413, 415, 428, ...ALWAYS) },
     },
   }, async (request) =>
-    app.comments.bulkSetStatus(request.body.ids, request.body.status, request.body.reason, request.staff!.id, request.body.etags))
+    app.comments.bulkSetStatus(request.body.ids, request.body.status, request.body.reason, request.staff!.id, request.body.etags, request.body.force))
 
   app.post('/moderation/erasures', {
     onRequest: app.requireRole('admin'),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { sendRepresentation } from '../../http/conditional-requests.js'
 import {
-  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER,
+  CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfMatchRequiredHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, PaginationQuery, withHeaders, LOCATION_HEADER,
 } from '../../schemas/common-schemas.js'
 import { SourceCreateBody, SourcePatchBody } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
@@ -69,7 +69,7 @@ const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Roles: editor, admin. Needs `If-Match`: 428 without it, 412 if stale.',
       security: STAFF_SECURITY,
       params: UuidParams,
-      headers: IfMatchHeaders,
+      headers: IfMatchRequiredHeaders,
       body: SourcePatchBody,
       response: {
         200: withHeaders(Type.Ref('Source'), ETAG_HEADER, 'Updated'),

@@ -151,7 +151,7 @@ t.test('every moderation route needs a moderator or admin', async (t) => {
     { method: 'GET' as const, url: '/v1/moderation/comments' },
     { method: 'GET' as const, url: '/v1/moderation/comments/counts' },
     { method: 'GET' as const, url: `/v1/moderation/comments/${id}` },
-    { method: 'POST' as const, url: '/v1/moderation/comments/bulk', payload: { ids: [id], status: 'approved' } },
+    { method: 'POST' as const, url: '/v1/moderation/comments/bulk', payload: { ids: [id], status: 'approved', force: true } },
     { method: 'PATCH' as const, url: `/v1/comments/${id}`, payload: { status: 'approved' } },
     { method: 'GET' as const, url: `/v1/comments/${id}/history` },
     { method: 'POST' as const, url: '/v1/moderation/erasures', payload: { email: 'a@b.example' } },

@@ -50,19 +50,19 @@ t.test('bulk moderation is atomic', async (t) => {
   await moderate(app, ids[0]!, 'spam', moderator.headers)
 
   const unknown = '00000000-0000-4000-8000-000000000000'
-  const failed = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids: [...ids, unknown], status: 'approved' } })
+  const failed = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids: [...ids, unknown], status: 'approved', force: true } })
   t.equal(failed.statusCode, 404)
   t.match(failed.json().detail, unknown)
   t.equal((await db.one("SELECT count(*)::int AS n FROM comments WHERE status = 'approved'")).n, 1, 'nothing changed (only the seeded comment is approved)')
 
-  const done = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: 'spam', reason: 'Campaign' } })
+  const done = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: 'spam', reason: 'Campaign', force: true } })
   t.equal(done.statusCode, 200)
   t.same(done.json().results.map((result: { outcome: string }) => result.outcome), ['unchanged', 'updated', 'updated', 'updated', 'updated'])
   t.equal((await db.one("SELECT count(*)::int AS n FROM comments WHERE status = 'spam'")).n, 5)
   t.equal((await db.one("SELECT count(*)::int AS n FROM moderation_events WHERE reason = 'Campaign'")).n, 4, 'one event per change')
   const tooMany = await app.inject({
     method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers,
-    payload: { ids: Array.from({ length: 101 }, () => unknown), status: 'approved' },
+    payload: { ids: Array.from({ length: 101 }, () => unknown), status: 'approved', force: true },
   })
   t.equal(tooMany.statusCode, 400, 'at most 100 ids')
 })
@@ -84,12 +84,12 @@ t.test('bulk moderation: a write failing partway leaves every comment as it was'
       RETURN NEW;
     END $$`)
   await db.query('CREATE TRIGGER fail_for_test BEFORE INSERT ON moderation_events FOR EACH ROW EXECUTE FUNCTION fail_for_test()')
-  const failed = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: 'approved' } })
+  const failed = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: 'approved', force: true } })
   t.equal(failed.statusCode, 500)
   t.notMatch(failed.body, /injected failure|moderation_events|fail_for_test/, 'no internals leak')
   t.same(await snapshot(), before, 'no status, version or event changed for any id')
   await db.query('DROP TRIGGER fail_for_test ON moderation_events')
-  const retried = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: 'approved' } })
+  const retried = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: 'approved', force: true } })
   t.equal(retried.statusCode, 200, 'the same request succeeds once the fault is gone')
   t.equal((await db.one('SELECT count(*)::int AS n FROM moderation_events')).n, before.events + 5)
 })
@@ -129,6 +129,23 @@ t.test('bulk moderation with ETags never overwrites another moderator\'s decisio
     t.equal(result.etag, (await moderationView(app, result.id, moderator.headers)).etag, 'each result carries the new ETag')
   }
   t.equal((await bulk({ ids, status: 'approved', etags: fresh })).statusCode, 412, 'and those ETags are now stale')
-  const partial = await bulk({ ids, status: 'spam', etags: { [ids[0]!]: done.json().results[0].etag } })
-  t.equal(partial.statusCode, 200, 'ETags are optional per id')
+  const newest = Object.fromEntries(done.json().results.map((result: { id: string; etag: string }) => [result.id, result.etag]))
+
+  // Without an ETag for every id, nothing happens unless the moderator says force.
+  const eventsBeforeForce = (await db.one('SELECT count(*)::int AS n FROM moderation_events')).n
+  const unguarded = await bulk({ ids, status: 'spam', etags: { [ids[0]!]: newest[ids[0]!] } })
+  t.equal(unguarded.statusCode, 428, 'ids without an ETag need force')
+  t.equal(unguarded.json().code, 'precondition_required')
+  t.same(unguarded.json().errors.map((issue: { pointer: string }) => issue.pointer).sort(), [`/etags/${ids[1]}`, `/etags/${ids[2]}`].sort(), 'names each id without one')
+  t.equal((await bulk({ ids, status: 'spam' })).statusCode, 428, 'no etags at all: 428 too')
+  t.equal((await db.one('SELECT count(*)::int AS n FROM moderation_events')).n, eventsBeforeForce, 'and nothing changed')
+
+  const forced = await bulk({ ids, status: 'spam', etags: { [ids[0]!]: newest[ids[0]!] }, force: true })
+  t.equal(forced.statusCode, 200, 'force sets the ids without an ETag whatever their version')
+  const history = await app.inject({ url: `/v1/comments/${ids[1]}/history`, headers: moderator.headers })
+  const last = history.json().items.at(-1)
+  t.match(last, { kind: 'decision', toStatus: 'spam', forced: true }, 'the history records the forced decision')
+  const checkedOne = await app.inject({ url: `/v1/comments/${ids[0]}/history`, headers: moderator.headers })
+  t.match(checkedOne.json().items.at(-1), { toStatus: 'spam', forced: false }, 'an id whose ETag was checked is not forced')
+  t.equal((await bulk({ ids, status: 'approved', etags: { [ids[0]!]: newest[ids[0]!] }, force: true })).statusCode, 412, 'an ETag that is given is still checked under force')
 })
