@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises'
 import type { Server, Socket } from 'node:net'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 
 export interface EmbeddedPostgres {
@@ -27,7 +29,12 @@ export interface EmbeddedPostgresOptions {
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
-  const db = await PGlite.create({ dataDir: options.dataDir ?? 'memory://', ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) })
+  // The contrib modules the migrations' CREATE EXTENSION statements need (search: accents and trigrams).
+  const db = await PGlite.create({
+    dataDir: options.dataDir ?? 'memory://',
+    extensions: { unaccent, pg_trgm },
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+  })
   const maxConnections = options.maxConnections ?? 8
   // pglite-socket leaves a connection half-open after a client's Terminate, which keeps the process
   // alive for seconds after close; every accepted socket is tracked so it can be destroyed.

@@ -1,4 +1,6 @@
-import { etagOf, requireIfMatch, checkOptionalIfMatch, sendRepresentation } from '../http/conditional-requests.js'
+import { PUBLIC_CACHE, etagOf, matchesIfNoneMatch, requireIfMatch, checkOptionalIfMatch, sendRepresentation } from '../http/conditional-requests.js'
+import { FIGURE_CSP } from '../schemas/reference-schemas.js'
+import type { Figure } from '../services/figures/figure-service.js'
 import { setNextLink, type Page } from '../http/pagination.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
@@ -20,4 +22,12 @@ export function withEtag<T>(reply: FastifyReply, representation: T, status = 200
 export function sendPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>, cacheControl?: string) {
   setNextLink(request, reply, page.nextCursor)
   return sendRepresentation(request, reply, page, cacheControl)
+}
+
+/** An SVG figure with its ETag, a CSP that lets nothing run in it, or 304 when the client's copy is current. */
+export function sendFigure(request: FastifyRequest, reply: FastifyReply, figure: Figure) {
+  reply.header('etag', figure.etag).header('cache-control', PUBLIC_CACHE)
+    .header('content-security-policy', FIGURE_CSP).header('cross-origin-resource-policy', 'cross-origin')
+  if (matchesIfNoneMatch(request, figure.etag)) return reply.code(304).send()
+  return reply.type('image/svg+xml; charset=utf-8').send(figure.svg)
 }

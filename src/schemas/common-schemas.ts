@@ -71,11 +71,17 @@ export function withHeaders<S extends TSchema>(schema: S, headers: Record<string
 export const NotModified = Type.Null({ description: 'Not modified: your copy (If-None-Match) is current', headers: ETAG_HEADER })
 export const NoContent = Type.Null({ description: 'Deleted' })
 
-export function listOf<S extends TSchema>(item: S, id: string, description: string, examples?: unknown[]) {
+/** `total` for lists of reference data: how many items match, on every page. */
+export const TOTAL_PROPERTY = {
+  total: Type.Integer({ minimum: 0, description: 'How many items match the query in all (on every page, whatever the cursor)', examples: [20] }),
+}
+
+export function listOf<S extends TSchema>(item: S, id: string, description: string, examples?: unknown[], extra: Record<string, TSchema> = {}) {
   return Type.Object(
     {
       items: Type.Array(item),
       nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last' }),
+      ...extra,
     },
     { $id: id, title: id, description, ...(examples ? { examples } : {}) },
   )

@@ -18,6 +18,7 @@ const acupointFields = {
   englishName: Text(200, { examples: ['Welcome Fragrance'] }),
   region: Type.Union([enumOf(REGIONS), Type.Null()]),
   location: Nullable(Text(2000)),
+  locationNote: Type.Union([Text(2000), Type.Null()], { description: 'Where the location is uncertain or disputed; null for none' }),
   cautions: Type.Array(Text(1000), { maxItems: 20 }),
   standardSourceId: Type.String({ format: 'uuid' }),
 }
@@ -34,6 +35,7 @@ export const AcupointCreateBody = Type.Object(
     englishName: acupointFields.englishName,
     region: Type.Optional(acupointFields.region),
     location: Type.Optional(acupointFields.location),
+    locationNote: Type.Optional(acupointFields.locationNote),
     cautions: Type.Optional(acupointFields.cautions),
     standardSourceId: acupointFields.standardSourceId,
   },
@@ -51,6 +53,7 @@ export const AcupointPatchBody = Type.Object(
     englishName: Type.Optional(acupointFields.englishName),
     region: Type.Optional(acupointFields.region),
     location: Type.Optional(acupointFields.location),
+    locationNote: Type.Optional(acupointFields.locationNote),
     cautions: Type.Optional(acupointFields.cautions),
     standardSourceId: Type.Optional(acupointFields.standardSourceId),
   },

@@ -24,22 +24,46 @@ export const ARTICLE_SOURCE_EXAMPLE = {
   note: 'A beauty clinic\'s blog post. Its cosmetic and organ claims are the clinic\'s own and are not supported by the WHO standard.',
 }
 
-const summary = (code: string, pinyin: string, hanzi: [string, string], englishName: string, channel: [string, string] | null, location: string) => ({
+export const WHO_2008_SOURCE_EXAMPLE = {
+  id: '2f0c8a94-1c6b-4f59-8d2e-3a7b5c1d9e01',
+  kind: 'standard',
+  title: 'WHO Standard Acupuncture Point Locations in the Western Pacific Region',
+  author: null,
+  publisher: 'World Health Organization, Regional Office for the Western Pacific',
+  url: null,
+  publishedOn: '2008',
+  note: 'Codes, pinyin names and Chinese characters are standard nomenclature. Locations are written in our own words.',
+}
+
+export const SOURCE_MAP_EXAMPLE = {
+  [WHO_2008_SOURCE_EXAMPLE.id]: WHO_2008_SOURCE_EXAMPLE,
+  [WHO_SOURCE_EXAMPLE.id]: WHO_SOURCE_EXAMPLE,
+  [ARTICLE_SOURCE_EXAMPLE.id]: ARTICLE_SOURCE_EXAMPLE,
+}
+
+const CHANNELS: Record<string, { name: string; organ: string | null }> = {
+  LI: { name: 'Large Intestine', organ: 'large-intestine' },
+  ST: { name: 'Stomach', organ: 'stomach' },
+}
+
+const summary = (code: string, pinyin: string, hanzi: [string, string], englishName: string, channel: string | null, location: string) => ({
   code,
   alternateCodes: code === 'EX-HN3' ? ['GV29'] : [],
   pinyin,
   hanzi: { traditional: hanzi[0], simplified: hanzi[1] },
   englishName,
-  channel: channel ? { code: channel[0], name: channel[1] } : null,
+  channel: channel ? { code: channel, ...CHANNELS[channel]! } : null,
   region: 'face',
   location,
+  locationNote: null,
 })
 
 export const YINTANG_SUMMARY = summary('EX-HN3', 'Yintang', ['印堂', '印堂'], 'Hall of Impression', null, 'On the forehead, midway between the inner ends of the two eyebrows.')
-export const LI20_SUMMARY = summary('LI20', 'Yingxiang', ['迎香', '迎香'], 'Welcome Fragrance', ['LI', 'Large Intestine'], 'In the nasolabial groove, level with the midpoint of the outer border of the nostril.')
-export const ST4_SUMMARY = summary('ST4', 'Dicang', ['地倉', '地仓'], 'Earth Granary', ['ST', 'Stomach'], 'Beside the corner of the mouth.')
+const LI20_LOCATION = 'In the nasolabial groove, level with the midpoint of the outer border of the nostril (ala of the nose).'
+export const LI20_SUMMARY = summary('LI20', 'Yingxiang', ['迎香', '迎香'], 'Welcome Fragrance', 'LI', LI20_LOCATION)
+export const ST4_SUMMARY = summary('ST4', 'Dicang', ['地倉', '地仓'], 'Earth Granary', 'ST', 'Beside the corner of the mouth, 0.4 B-cun lateral to it.')
 
-export const ACUPOINT_LIST_EXAMPLE = { items: [ST4_SUMMARY, LI20_SUMMARY], nextCursor: 'eyJrIjoyMDIwfQ' }
+export const ACUPOINT_LIST_EXAMPLE = { items: [ST4_SUMMARY, LI20_SUMMARY], nextCursor: 'eyJzIjowLCJrIjoyMDIwfQ', total: 2, sources: {} }
 
 export const YINTANG_CLAIM = {
   id: '5e3c1f0a-7b2d-4c6e-9a41-0d2f6b8c1b02',
@@ -47,24 +71,75 @@ export const YINTANG_CLAIM = {
   acupointCode: 'EX-HN3',
   kind: 'cosmetic_effect',
   text: 'Said to relax the muscles between the eyes.',
-  keyword: 'frown-lines',
+  keyword: 'muscle-relaxation',
   source: ARTICLE_SOURCE_EXAMPLE,
 }
 
-export const YINTANG_DETAIL = {
-  ...YINTANG_SUMMARY,
-  number: null,
+export const YINTANG_POINT_CLAIM = {
+  id: '5e3c1f0a-7b2d-4c6e-9a41-0d2f6b8c1b02',
+  basis: 'claim',
+  kind: 'cosmetic_effect',
+  text: 'Said to relax the muscles between the eyes.',
+  keyword: 'muscle-relaxation',
+  sourceId: ARTICLE_SOURCE_EXAMPLE.id,
+}
+
+export const LI20_DETAIL = {
+  ...LI20_SUMMARY,
+  number: 20,
   cautions: [],
-  standardSource: WHO_SOURCE_EXAMPLE,
+  standardSourceId: WHO_2008_SOURCE_EXAMPLE.id,
+  facts: [
+    {
+      basis: 'standard',
+      attribute: 'channel',
+      value: 'LI',
+      statement: 'LI20 is a point of the Large Intestine channel (LI).',
+      sourceId: WHO_2008_SOURCE_EXAMPLE.id,
+    },
+    {
+      basis: 'standard',
+      attribute: 'channel_organ',
+      value: 'large-intestine',
+      statement: 'The Large Intestine channel (LI) is associated with the large intestine (zang-fu).',
+      sourceId: WHO_SOURCE_EXAMPLE.id,
+    },
+    {
+      basis: 'standard',
+      attribute: 'location',
+      value: LI20_LOCATION,
+      statement: 'LI20\'s standard location, in our own words.',
+      sourceId: WHO_2008_SOURCE_EXAMPLE.id,
+    },
+  ],
+  claims: [{
+    id: '5e3c1f0a-7b2d-4c6e-9a41-0d2f6b8c1b54',
+    basis: 'claim',
+    kind: 'linked_organ',
+    text: 'Said to correspond to the heart and so to support healthy blood flow.',
+    keyword: 'heart',
+    sourceId: ARTICLE_SOURCE_EXAMPLE.id,
+  }],
+  articles: [{ slug: 'facial-acupuncture-six-points', title: 'Facial acupuncture: six points and what is claimed for them' }],
+  figure: { href: '/v1/acupoints/LI20/figure.svg', views: ['front'] },
+  sources: SOURCE_MAP_EXAMPLE,
+}
+
+export const LI_CHANNEL_EXAMPLE = {
+  code: 'LI',
+  name: 'Large Intestine',
+  sequence: 2,
+  pointCount: 20,
+  organ: 'large-intestine',
+  pinyin: 'Shouyangming Dachangjing',
+  hanzi: { traditional: '手陽明大腸經', simplified: '手阳明大肠经' },
   facts: [{
     basis: 'standard',
-    attribute: 'region',
-    value: 'face',
-    statement: 'EX-HN3 lies on the face.',
-    source: WHO_SOURCE_EXAMPLE,
+    attribute: 'organ',
+    value: 'large-intestine',
+    statement: 'The Large Intestine channel (LI) is associated with the large intestine (zang-fu).',
+    sourceId: WHO_SOURCE_EXAMPLE.id,
   }],
-  claims: [YINTANG_CLAIM],
-  articles: [{ slug: 'facial-acupuncture-six-points', title: 'Facial acupuncture: six points and what is claimed for them' }],
 }
 
 export const ARTICLE_SUMMARY_EXAMPLE = {

@@ -7,7 +7,38 @@ import { prismaDir } from '../paths.js'
 export type Region = 'head' | 'face' | 'neck' | 'chest' | 'abdomen' | 'back' | 'lumbosacral' | 'upper_limb' | 'lower_limb' | 'perineum'
 
 export interface ChannelsFile {
-  channels: Array<{ code: string; sequence: number; name: string; pointCount: number }>
+  factsSource: string
+  channels: Array<{
+    code: string
+    sequence: number
+    name: string
+    pointCount: number
+    organ: string | null
+    pinyin: string
+    hanziTraditional: string
+    hanziSimplified: string
+  }>
+}
+
+/** A position on a head figure: proportional coordinates, basis in head-figure.json. */
+export interface FigurePosition { x: number; y: number }
+/** A point's positions on the head figures, as stored in `acupoints.figure`. */
+export interface FigurePositions { front?: FigurePosition; lateral?: FigurePosition; note?: string }
+
+export interface HeadFigureFile {
+  compiledBy: string
+  basis: {
+    landmarks: { front: Record<string, FigurePosition>; lateral: Record<string, FigurePosition> }
+    [key: string]: unknown
+  }
+  points: Record<string, FigurePositions>
+}
+
+export interface PointLocationsFile {
+  compiledBy: string
+  method: string
+  parts: Array<{ channels: string[]; points: number; compiledBy: string }>
+  points: Array<{ code: string; location: string; note?: string }>
 }
 
 export interface StandardPointsFile {

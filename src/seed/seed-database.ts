@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
-import { readSeedFile, type ArticleFile, type ChannelsFile, type StandardPointsFile } from './seed-data.js'
+import {
+  readSeedFile, type ArticleFile, type ChannelsFile, type HeadFigureFile, type PointLocationsFile, type StandardPointsFile,
+} from './seed-data.js'
 
 type Tx = Prisma.TransactionClient
 
@@ -14,7 +16,7 @@ export function sortKeyFor(channelSequence: number, number: number): number {
   return channelSequence * 1000 + number
 }
 
-interface SeedStep {
+export interface SeedStep {
   name: string
   run(tx: Tx): Promise<void>
 }
@@ -45,7 +47,11 @@ const standardPoints: SeedStep = {
         },
       ],
     })
-    await tx.channel.createMany({ skipDuplicates: true, data: channels })
+    // The fields this step has always written: later steps add the rest (a step never changes what it does).
+    await tx.channel.createMany({
+      skipDuplicates: true,
+      data: channels.map(({ code, sequence, name, pointCount }) => ({ code, sequence, name, pointCount })),
+    })
     const sequence = new Map(channels.map((channel) => [channel.code, channel.sequence]))
     await tx.acupoint.createMany({
       skipDuplicates: true,
@@ -157,16 +163,73 @@ const seedComment: SeedStep = {
   },
 }
 
-export const SEED_STEPS: SeedStep[] = [standardPoints, facialArticle, seedComment]
+/** Each channel's organ and standard names, with their source, on channels that have none yet. */
+const channelFacts: SeedStep = {
+  name: '2026-12-01-channel-facts',
+  async run(tx) {
+    const { channels } = await readSeedFile<ChannelsFile>('channels.json')
+    for (const channel of channels) {
+      await tx.channel.updateMany({
+        where: { code: channel.code, standardSourceId: null },
+        data: {
+          organ: channel.organ,
+          pinyin: channel.pinyin,
+          hanziTraditional: channel.hanziTraditional,
+          hanziSimplified: channel.hanziSimplified,
+          standardSourceId: WHO_1991_SOURCE_ID,
+        },
+      })
+    }
+  },
+}
+
+/**
+ * A standard location (and, where it is uncertain, a note) for every point. A location an editor
+ * has written is kept: only a location that is still empty, or still the text an earlier seed
+ * step wrote, is replaced, and only while the point has no location note.
+ */
+const pointLocations: SeedStep = {
+  name: '2026-12-01-point-locations',
+  async run(tx) {
+    const { points } = await readSeedFile<PointLocationsFile>('point-locations.json')
+    const { standardLocations: earlier } = await readSeedFile<ArticleFile>('facial-acupuncture-article.json')
+    await tx.$executeRaw`
+      UPDATE acupoints a
+         SET location = v.location, location_note = v.note, version = a.version + 1, updated_at = now()
+        FROM unnest(${points.map((point) => point.code)}::text[], ${points.map((point) => point.location)}::text[],
+                    ${points.map((point) => point.note ?? null)}::text[], ${points.map((point) => earlier[point.code] ?? null)}::text[])
+             AS v(code, location, note, earlier)
+       WHERE a.code = v.code AND a.location_note IS NULL
+         AND (a.location IS NULL OR a.location = v.earlier)
+         AND (a.location IS DISTINCT FROM v.location OR v.note IS NOT NULL)`
+  },
+}
+
+/** Positions on the head figures for the points of the head and face, where a point has none. */
+const figurePositions: SeedStep = {
+  name: '2026-12-01-head-figure-positions',
+  async run(tx) {
+    const { points } = await readSeedFile<HeadFigureFile>('head-figure.json')
+    const entries = Object.entries(points)
+    await tx.$executeRaw`
+      UPDATE acupoints a SET figure = v.figure, version = a.version + 1, updated_at = now()
+        FROM unnest(${entries.map(([code]) => code)}::text[],
+                    ${entries.map(([, position]) => JSON.stringify(position))}::jsonb[])
+             AS v(code, figure)
+       WHERE a.code = v.code AND a.figure IS NULL`
+  },
+}
+
+export const SEED_STEPS: SeedStep[] = [standardPoints, facialArticle, seedComment, channelFacts, pointLocations, figurePositions]
 
 /**
  * Applies each seed step once, like a migration: a step and its record in `seed_runs` commit
  * together, so running the seed again changes nothing and never undoes an editor's later edit.
  */
-export async function seedDatabase(prisma: PrismaClient, log: Logger): Promise<string[]> {
+export async function seedDatabase(prisma: PrismaClient, log: Logger, steps: SeedStep[] = SEED_STEPS): Promise<string[]> {
   const done = new Set((await prisma.seedRun.findMany({ select: { name: true } })).map((run) => run.name))
   const applied: string[] = []
-  for (const step of SEED_STEPS) {
+  for (const step of steps) {
     if (done.has(step.name)) continue
     await prisma.$transaction(
       async (tx) => {

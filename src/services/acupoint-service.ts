@@ -1,12 +1,17 @@
-import { Prisma, type Claim, type PrismaClient, type Source } from '../generated/prisma/client.js'
+import type { ClaimKind, Prisma, PrismaClient, SourceKind } from '../generated/prisma/client.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-errors.js'
 import { decodeCursor, encodeCursor, isCursorInt4, toPage } from '../http/pagination.js'
 import { EXTRA_POINT_SORT_BASE, sortKeyFor } from '../seed/seed-database.js'
-import { presentAcupointDetail, presentAcupointSummary, presentClaim, type AcupointDetailRow } from './reference-presenters.js'
+import { MAX_SCORE, listQuery, matchedClaimsQuery, type ClaimRow, type ListRow } from './acupoint-search.js'
+import {
+  acupointSourceIds, presentAcupointDetail, presentAcupointSummary, presentPointClaim, presentSources, type AcupointDetailView,
+  type SourceMap,
+} from './reference-presenters.js'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 
 export interface AcupointFilters {
   channel?: string
+  channelOrgan?: string
   region?: string
   organ?: string
   effect?: string
@@ -26,6 +31,7 @@ export interface AcupointInput {
   englishName: string
   region?: string | null
   location?: string | null
+  locationNote?: string | null
   cautions?: string[]
   standardSourceId: string
 }
@@ -46,8 +52,7 @@ export function normaliseKeyword(keyword: string): string {
 
 const DETAIL_INCLUDE = {
   channel: true,
-  standardSource: true,
-  claims: { include: { source: true }, orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }] },
+  claims: { orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }] },
   articles: {
     where: { article: { status: 'published' } },
     include: { article: { select: { slug: true, title: true } } },
@@ -55,8 +60,58 @@ const DETAIL_INCLUDE = {
   },
 } satisfies Prisma.AcupointInclude
 
-const isSortCursor = (value: Record<string, unknown>): value is { k: number } =>
-  isCursorInt4(value.k) && Object.keys(value).length === 1
+const inRange = (value: unknown, max: number): value is number => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= max
+/** A list cursor: the last row's score and sort key. `{ k }` alone is the form issued before search ranking (score 0). */
+const isListCursor = (value: Record<string, unknown>): value is { s?: number; k: number } => {
+  const keys = Object.keys(value).sort().join(',')
+  return (keys === 'k' || keys === 'k,s') && isCursorInt4(value.k) && (value.s === undefined || inRange(value.s, MAX_SCORE))
+}
+
+type Client = Pick<PrismaClient, 'acupoint' | 'source'>
+
+/** A point's representation: the point with its channel, claims and articles, then every source they cite, at once. */
+async function loadDetail(client: Client, where: Prisma.AcupointWhereInput) {
+  const point = await client.acupoint.findFirst({ where, include: DETAIL_INCLUDE })
+  if (!point) return null
+  const sources = await client.source.findMany({ where: { id: { in: acupointSourceIds(point) } } })
+  return presentAcupointDetail(point, sources)
+}
+
+const byCode = (canonical: string): Prisma.AcupointWhereInput => ({ OR: [{ code: canonical }, { alternateCodes: { has: canonical } }] })
+
+function presentListRow(row: ListRow) {
+  return presentAcupointSummary({
+    code: row.code,
+    alternateCodes: row.alternate_codes,
+    pinyin: row.pinyin,
+    hanziTraditional: row.hanzi_traditional,
+    hanziSimplified: row.hanzi_simplified,
+    englishName: row.english_name,
+    channel: row.channel_code ? { code: row.channel_code, name: row.channel_name!, organ: row.channel_organ } : null,
+    region: row.region as Parameters<typeof presentAcupointSummary>[0]['region'],
+    location: row.location,
+    locationNote: row.location_note,
+  })
+}
+
+function presentClaimRows(rows: ClaimRow[]): { byPoint: Map<string, ReturnType<typeof presentPointClaim>[]>; sources: SourceMap } {
+  const byPoint = new Map<string, ReturnType<typeof presentPointClaim>[]>()
+  for (const row of rows) {
+    const claim = presentPointClaim({ id: row.id, kind: row.kind as ClaimKind, text: row.text, keyword: row.keyword, sourceId: row.source_id })
+    byPoint.set(row.acupoint_id, [...(byPoint.get(row.acupoint_id) ?? []), claim])
+  }
+  const sources = presentSources(rows.map((row) => ({
+    id: row.source_id,
+    kind: row.source_kind as SourceKind,
+    title: row.title,
+    author: row.author,
+    publisher: row.publisher,
+    url: row.url,
+    publishedOn: row.published_on,
+    note: row.note,
+  })), rows.map((row) => row.source_id))
+  return { byPoint, sources }
+}
 
 export function createAcupointService(prisma: PrismaClient, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
   async function findId(code: string): Promise<{ id: string; code: string }> {
@@ -69,26 +124,11 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
     return point
   }
 
-  /** Ids of points whose codes, names, location or claims match a web-style search. */
-  async function search(q: string): Promise<string[]> {
-    const like = `%${q.replace(/[\\%_]/g, (character) => `\\${character}`)}%`
-    const compact = normaliseCode(q)
-    const rows = await prisma.$queryRaw<Array<{ id: string }>>`
-      SELECT a.id FROM acupoints a
-      WHERE to_tsvector('english', concat_ws(' ', a.pinyin, a.english_name, a.location,
-              (SELECT string_agg(c.text || ' ' || coalesce(c.keyword, ''), ' ') FROM claims c WHERE c.acupoint_id = a.id)))
-            @@ websearch_to_tsquery('english', ${q})
-         OR a.code = ${compact} OR ${compact} = ANY (a.alternate_codes)
-         OR a.pinyin ILIKE ${like} OR a.english_name ILIKE ${like}
-         OR a.hanzi_simplified LIKE ${like} OR a.hanzi_traditional LIKE ${like}`
-    return rows.map((row) => row.id)
-  }
-
   function detail(code: string) {
     return cache.get(`acupoint:${normaliseCode(code)}`, async () => {
-      const { id } = await findId(code)
-      const point = await prisma.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
-      return presentAcupointDetail(point as AcupointDetailRow)
+      const point = await loadDetail(prisma, byCode(normaliseCode(code)))
+      if (!point) throw new NotFoundError(`No acupoint has the code "${code}".`, 'acupoint_not_found')
+      return point
     })
   }
 
@@ -133,9 +173,11 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
     detail,
 
     list(filters: AcupointFilters) {
-      const key = `acupoints:${JSON.stringify([filters.channel, filters.region, filters.organ, filters.effect, filters.q, filters.limit, filters.cursor])}`
-      // Pages behind a cursor or free text have client-chosen keys: they get the small pool.
-      const volatile = filters.cursor !== undefined || [filters.q, filters.organ, filters.effect].some((text) => text !== undefined)
+      // Free-text queries are not cached: their number has no bound, and each costs one statement.
+      if (filters.q !== undefined) return listUncached(filters)
+      const key = `acupoints:${JSON.stringify([filters.channel, filters.channelOrgan, filters.region, filters.organ, filters.effect, filters.limit, filters.cursor])}`
+      // Pages behind a cursor or a claim keyword have client-chosen keys: they get the small pool.
+      const volatile = filters.cursor !== undefined || [filters.organ, filters.effect].some((text) => text !== undefined)
       return cache.get(key, () => listUncached(filters), { volatile })
     },
 
@@ -149,42 +191,41 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
      * Applies a partial update if `check` accepts the current representation (the If-Match test),
      * holding a row lock so that two editors cannot both pass the check.
      */
-    async update(code: string, patch: Partial<Omit<AcupointInput, 'code'>>, check: (current: ReturnType<typeof presentAcupointDetail>) => void) {
+    async update(code: string, patch: Partial<Omit<AcupointInput, 'code'>>, check: (current: AcupointDetailView) => void) {
       await invalidating(cache, () => applyUpdate(code, patch, check))
       return detail(code)
     },
 
     /** Deletes a point nothing refers to; a point with claims or articles gives 409 and stays. */
-    async remove(code: string, check: (current: ReturnType<typeof presentAcupointDetail>) => void) {
+    async remove(code: string, check: (current: AcupointDetailView) => void) {
       await invalidating(cache, () => applyRemove(code, check))
     },
   }
 
+  /** One statement for the page and its total; a second, with a claim filter, for the matched claims and their sources. */
   async function listUncached(filters: AcupointFilters) {
-    const after = decodeCursor(filters.cursor, isSortCursor)
-    const claimMatches: Prisma.ClaimWhereInput[] = []
-    if (filters.organ) claimMatches.push({ kind: 'linked_organ', keyword: normaliseKeyword(filters.organ) })
-    if (filters.effect) claimMatches.push({ kind: 'cosmetic_effect', keyword: normaliseKeyword(filters.effect) })
-    const claimFilters: Prisma.AcupointWhereInput[] = claimMatches.map((match) => ({ claims: { some: match } }))
-    const where: Prisma.AcupointWhereInput = {
-      ...(filters.channel ? { channelCode: filters.channel.toUpperCase() } : {}),
-      ...(filters.region ? { region: filters.region as Prisma.AcupointWhereInput['region'] } : {}),
-      ...(after ? { sortKey: { gt: after.k } } : {}),
-      ...(filters.q ? { id: { in: await search(filters.q) } } : {}),
-      AND: claimFilters,
-    }
+    const decoded = decodeCursor(filters.cursor, isListCursor)
+    const after = decoded ? { s: decoded.s ?? 0, k: decoded.k } : undefined
+    const organ = filters.organ ? normaliseKeyword(filters.organ) : undefined
+    const effect = filters.effect ? normaliseKeyword(filters.effect) : undefined
+    const rows = await prisma.$queryRaw<ListRow[]>(listQuery({ ...filters, organ, effect }, after, filters.limit + 1))
+    const page = toPage(rows, filters.limit, (row) => row, (row) => encodeCursor({ s: row.score, k: row.sort_key }))
+    const total = Number(rows[0]?.total ?? 0)
     // A point found by what a source claims comes with those claims, so the reader sees who claims it.
-    const include = {
-      channel: true,
-      ...(claimMatches.length > 0
-        ? { claims: { where: { OR: claimMatches }, include: { source: true }, orderBy: [{ kind: 'asc' as const }, { id: 'asc' as const }] } }
-        : {}),
+    const matches = [
+      ...(organ ? [{ kind: 'linked_organ' as const, keyword: organ }] : []),
+      ...(effect ? [{ kind: 'cosmetic_effect' as const, keyword: effect }] : []),
+    ]
+    if (matches.length === 0 || page.items.length === 0) {
+      return { items: page.items.map(presentListRow), nextCursor: page.nextCursor, total, sources: {} as SourceMap }
     }
-    const rows = await prisma.acupoint.findMany({ where, include, orderBy: { sortKey: 'asc' }, take: filters.limit + 1 })
-    return toPage(rows, filters.limit, (row) => ({
-      ...presentAcupointSummary(row),
-      ...('claims' in row ? { matchedClaims: (row.claims as Array<Claim & { source: Source }>).map((claim) => presentClaim(claim, row.code)) } : {}),
-    }), (row) => encodeCursor({ k: row.sortKey }))
+    const claims = presentClaimRows(await prisma.$queryRaw<ClaimRow[]>(matchedClaimsQuery(page.items.map((row) => row.id), matches)))
+    return {
+      items: page.items.map((row) => ({ ...presentListRow(row), matchedClaims: claims.byPoint.get(row.id) ?? [] })),
+      nextCursor: page.nextCursor,
+      total,
+      sources: claims.sources,
+    }
   }
 
   async function insert(code: string, input: AcupointInput) {
@@ -208,21 +249,22 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
         englishName: input.englishName,
         region: (input.region ?? null) as Prisma.AcupointCreateInput['region'],
         location: input.location ?? null,
+        locationNote: input.locationNote ?? null,
         cautions: input.cautions ?? [],
         standardSourceId: input.standardSourceId,
       },
     })
   }
 
-  async function applyUpdate(code: string, patch: Partial<Omit<AcupointInput, 'code'>>, check: (current: ReturnType<typeof presentAcupointDetail>) => void) {
+  async function applyUpdate(code: string, patch: Partial<Omit<AcupointInput, 'code'>>, check: (current: AcupointDetailView) => void) {
     const { id } = await findId(code)
     const channel = await resolveChannel(patch.channel, patch.number)
     if (patch.standardSourceId) await assertSource(patch.standardSourceId)
     if (patch.alternateCodes !== undefined) await assertCodesFree(patch.alternateCodes.map(normaliseCode), id)
     await prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT id FROM acupoints WHERE id = ${id}::uuid FOR UPDATE`
-      const current = await tx.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
-      check(presentAcupointDetail(current as AcupointDetailRow))
+      const current = (await tx.acupoint.findUniqueOrThrow({ where: { id }, select: { sortKey: true } }))
+      check((await loadDetail(tx, { id }))!)
       // A channel point turned into an extra point moves after the channel points.
       if (channel && !channel.channelCode && current.sortKey < EXTRA_POINT_SORT_BASE) channel.sortKey = await nextExtraSortKey(tx)
       await tx.acupoint.update({
@@ -236,6 +278,7 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
           ...(patch.englishName !== undefined ? { englishName: patch.englishName } : {}),
           ...(patch.region !== undefined ? { region: patch.region as Prisma.AcupointUpdateInput['region'] } : {}),
           ...(patch.location !== undefined ? { location: patch.location } : {}),
+          ...(patch.locationNote !== undefined ? { locationNote: patch.locationNote } : {}),
           ...(patch.cautions !== undefined ? { cautions: patch.cautions } : {}),
           ...(patch.standardSourceId !== undefined ? { standardSourceId: patch.standardSourceId } : {}),
           version: { increment: 1 },
@@ -244,12 +287,12 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
     })
   }
 
-  async function applyRemove(code: string, check: (current: ReturnType<typeof presentAcupointDetail>) => void) {
+  async function applyRemove(code: string, check: (current: AcupointDetailView) => void) {
     const { id } = await findId(code)
     await prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT id FROM acupoints WHERE id = ${id}::uuid FOR UPDATE`
-      const current = await tx.acupoint.findUniqueOrThrow({ where: { id }, include: DETAIL_INCLUDE })
-      check(presentAcupointDetail(current as AcupointDetailRow))
+      const current = (await loadDetail(tx, { id }))!
+      check(current)
       // One after the other: a transaction is one connection, and pg will not queue queries on it for long.
       const claims = await tx.claim.count({ where: { acupointId: id } })
       const articles = await tx.articlePoint.count({ where: { acupointId: id } })

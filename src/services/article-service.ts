@@ -1,8 +1,8 @@
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-errors.js'
 import { decodeCursor, encodeCursor, isCursorId, isCursorTimestamp, toPage } from '../http/pagination.js'
 import { normaliseCode } from './acupoint-service.js'
-import { presentArticleDetail, presentArticleSummary, type ArticleDetailRow } from './reference-presenters.js'
+import { articleSourceIds, presentArticleDetail, presentArticleSummary } from './reference-presenters.js'
 import type { SourceService } from './source-service.js'
 import { countPublicComments } from './comment-visibility.js'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
@@ -22,10 +22,25 @@ export interface ArticleInput {
 
 type ArticleView = ReturnType<typeof presentArticleDetail>
 
+interface ArticleListRow {
+  id: string
+  slug: string
+  title: string
+  summary: string
+  attribution: string
+  status: 'draft' | 'published'
+  published_at: Date | null
+  point_codes: string[]
+  total: bigint | number
+}
 
+
+// Each point comes with every claim about it, so the article renders from one response.
 const DETAIL_INCLUDE = {
-  source: true,
-  points: { include: { acupoint: { include: { channel: true } } }, orderBy: { position: 'asc' } },
+  points: {
+    include: { acupoint: { include: { channel: true, claims: { orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }] } } } },
+    orderBy: { position: 'asc' },
+  },
 } satisfies Prisma.ArticleInclude
 
 const isArticleCursor = (value: Record<string, unknown>): value is { p: string; id: string } =>
@@ -36,14 +51,22 @@ const isArticleCursor = (value: Record<string, unknown>): value is { p: string; 
  * cache, and moderation clears the article keys, whose approved-comment counts it changes.
  */
 export function createArticleService(prisma: PrismaClient, sources: SourceService, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
-  /** Drafts exist only for editors: to everyone else they are 404, as if they did not exist. */
-  async function load(slug: string, includeDrafts: boolean, client: Prisma.TransactionClient = prisma) {
+  /** The row, for callers that need more than the representation (the figure's point positions). */
+  async function loadRow(slug: string, includeDrafts: boolean, client: Prisma.TransactionClient = prisma) {
     const article = await client.article.findUnique({ where: { slug }, include: DETAIL_INCLUDE })
     if (!article || (!includeDrafts && article.status !== 'published')) {
       throw new NotFoundError(`No published article has the slug "${slug}".`, 'article_not_found')
     }
+    return article
+  }
+
+  /** Drafts exist only for editors: to everyone else they are 404, as if they did not exist. */
+  async function load(slug: string, includeDrafts: boolean, client: Prisma.TransactionClient = prisma) {
+    const article = await loadRow(slug, includeDrafts, client)
     const counts = await countPublicComments(client, [article.id])
-    return { ...article, _count: { comments: counts.get(article.id) ?? 0 } }
+    const row = { ...article, _count: { comments: counts.get(article.id) ?? 0 } }
+    const sources = await client.source.findMany({ where: { id: { in: articleSourceIds(row) } } })
+    return presentArticleDetail(row, sources)
   }
 
   async function resolvePoints(codes: string[]): Promise<string[]> {
@@ -61,10 +84,10 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
   }
 
   async function mutate(slug: string, check: (current: ArticleView) => void, change: (tx: Prisma.TransactionClient, id: string) => Promise<void>) {
-    const { id } = await load(slug, true)
+    const { id } = await loadRow(slug, true)
     await prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT id FROM articles WHERE id = ${id}::uuid FOR UPDATE`
-      check(presentArticleDetail((await load(slug, true, tx)) as ArticleDetailRow))
+      check(await load(slug, true, tx))
       await change(tx, id)
     })
   }
@@ -72,28 +95,42 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
   return {
     async detail(slug: string, includeDrafts: boolean) {
       // Editors see drafts, and always the database's current state.
-      if (includeDrafts) return presentArticleDetail((await load(slug, true)) as ArticleDetailRow)
-      return cache.get(`article:${slug}`, async () => presentArticleDetail((await load(slug, false)) as ArticleDetailRow))
+      if (includeDrafts) return load(slug, true)
+      return cache.get(`article:${slug}`, () => load(slug, false))
     },
+
+    /** A published article with its points' rows (figure positions, channels), for drawing. */
+    published: (slug: string) => loadRow(slug, false),
 
     // A page behind a cursor has a client-chosen key: it goes to the cache's small pool.
     list: (limit: number, cursor?: string) => cache.get(`articles:${limit}:${cursor ?? ''}`, async () => {
       const after = decodeCursor(cursor, isArticleCursor)
-      const rows = await prisma.article.findMany({
-        where: {
-          status: 'published',
-          ...(after
-            ? { OR: [{ publishedAt: { lt: new Date(after.p) } }, { publishedAt: new Date(after.p), id: { lt: after.id } }] }
-            : {}),
-        },
-        include: { points: { include: { acupoint: { select: { code: true } } }, orderBy: { position: 'asc' } } },
-        orderBy: [{ publishedAt: 'desc' }, { id: 'desc' }],
-        take: limit + 1,
-      })
+      // The page, each article's point codes and the total, in one statement: the total is counted
+      // before the cursor's window, the codes only for the page.
+      const window = after
+        ? Prisma.sql`WHERE r.published_at < ${new Date(after.p)} OR (r.published_at = ${new Date(after.p)} AND r.id < ${after.id}::uuid)`
+        : Prisma.empty
+      const rows = await prisma.$queryRaw<ArticleListRow[]>`
+        SELECT r.*, ARRAY(SELECT p.code FROM article_points ap JOIN acupoints p ON p.id = ap.acupoint_id
+                           WHERE ap.article_id = r.id ORDER BY ap.position) AS point_codes
+          FROM (SELECT a.id, a.slug, a.title, a.summary, a.attribution, a.status::text AS status, a.published_at, count(*) OVER () AS total
+                  FROM articles a WHERE a.status = 'published') r
+          ${window}
+         ORDER BY r.published_at DESC, r.id DESC
+         LIMIT ${limit + 1}`
       // The count the listing would show: replies under a hidden comment are not counted.
-      const counts = await countPublicComments(prisma, rows.map((row) => row.id))
-      return toPage(rows, limit, (row) => presentArticleSummary({ ...row, _count: { comments: counts.get(row.id) ?? 0 } }),
-        (row) => encodeCursor({ p: row.publishedAt!.toISOString(), id: row.id }))
+      const counts = await countPublicComments(prisma, rows.slice(0, limit).map((row) => row.id))
+      const page = toPage(rows, limit, (row) => presentArticleSummary({
+        slug: row.slug,
+        title: row.title,
+        summary: row.summary,
+        attribution: row.attribution,
+        status: row.status,
+        publishedAt: row.published_at,
+        pointCodes: row.point_codes,
+        approvedCommentCount: counts.get(row.id) ?? 0,
+      }), (row) => encodeCursor({ p: row.published_at!.toISOString(), id: row.id }))
+      return { ...page, total: Number(rows[0]?.total ?? 0) }
     }, { volatile: cursor !== undefined }),
 
     create: (input: ArticleInput) => invalidating(cache, async () => {
@@ -115,7 +152,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
           points: { create: pointIds.map((acupointId, position) => ({ acupointId, position })) },
         },
       })
-      return presentArticleDetail((await load(input.slug, true)) as ArticleDetailRow)
+      return load(input.slug, true)
     }),
 
     update: (slug: string, patch: Partial<Omit<ArticleInput, 'slug'>>, check: (current: ArticleView) => void) => invalidating(cache, async () => {
@@ -141,7 +178,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
           },
         })
       })
-      return presentArticleDetail((await load(slug, true)) as ArticleDetailRow)
+      return load(slug, true)
     }),
 
     /** Publishing twice (or unpublishing a draft) is a no-op that answers the current article. */
@@ -154,7 +191,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
           data: { status, publishedAt: status === 'published' ? (current.publishedAt ?? new Date()) : current.publishedAt, version: { increment: 1 } },
         })
       })
-      return presentArticleDetail((await load(slug, true)) as ArticleDetailRow)
+      return load(slug, true)
     }),
 
     remove: (slug: string, check: (current: ArticleView) => void) => invalidating(cache, async () => {

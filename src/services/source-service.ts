@@ -38,7 +38,7 @@ export function createSourceService(prisma: PrismaClient, cache: ReferenceCache 
         orderBy: { id: 'asc' },
         take: limit + 1,
       })
-      return toPage(rows, limit, presentSource, (row) => encodeCursor({ id: row.id }))
+      return { ...toPage(rows, limit, presentSource, (row) => encodeCursor({ id: row.id })), total: await prisma.source.count() }
     },
 
     /** Throws 400 unless the source exists: for bodies that refer to one. */

@@ -10,7 +10,7 @@ import type { Test } from 'tap'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { checkResponse } from './openapi-contract.js'
 
-const CHROMIUM = '/usr/bin/chromium'
+export const CHROMIUM = '/usr/bin/chromium'
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',

@@ -37,6 +37,20 @@ t.test('a generated client runs the main flows against a listening server', asyn
   t.equal(list.response.status, 200)
   t.ok(list.data?.items.some((point) => point.code === 'LI20'), 'LI20 is listed')
   t.equal(list.data?.items.length, 20, 'the Large Intestine channel has 20 points')
+  t.equal(list.data?.total, 20, 'and says how many match in all')
+
+  // Search, accents and all; then a point whose facts and claims name their sources in `sources`.
+  const found = await client.GET('/v1/acupoints', { params: { query: { q: 'Yíngxiāng', limit: 5 } } })
+  t.same(found.data?.items.map((item) => item.code), ['LI20'])
+  const li20 = await client.GET('/v1/acupoints/{code}', { params: { path: { code: 'li 20'.replace(' ', '') } } })
+  const organFact = li20.data?.facts.find((fact) => fact.attribute === 'channel_organ')
+  const organClaim = li20.data?.claims.find((claim) => claim.kind === 'linked_organ')
+  t.equal(organFact?.value, 'large-intestine', 'the standard\'s organ of LI20\'s channel')
+  t.equal(organClaim?.keyword, 'heart', 'beside the organ a source claims')
+  t.equal(li20.data?.sources[organClaim!.sourceId]?.kind, 'article', 'whose source is in the document\'s sources')
+  const figure = await client.GET('/v1/acupoints/{code}/figure.svg', { params: { path: { code: 'LI20' } }, parseAs: 'text' })
+  t.equal(figure.response.headers.get('content-type'), 'image/svg+xml; charset=utf-8')
+  t.match(figure.data, /<title id="figure-title">LI20 Yingxiang/, 'the point\'s figure, an SVG')
 
   const point = await client.GET('/v1/acupoints/{code}', { params: { path: { code: 'GV29' } } })
   t.equal(point.data?.code, 'EX-HN3', 'an alternate code finds Yintang')
@@ -51,6 +65,8 @@ t.test('a generated client runs the main flows against a listening server', asyn
   t.ok(articles.data?.items.some((article) => article.slug === SEED_SLUG))
   const article = await client.GET('/v1/articles/{slug}', { params: { path: { slug: SEED_SLUG } } })
   t.same(article.data?.points.map((p) => p.code), ['EX-HN3', 'GB14', 'ST2', 'ST4', 'SI18', 'LI20'])
+  t.ok(article.data?.points.every((p) => p.claims.length > 0), 'each point with its claims')
+  t.equal(article.data?.sources[article.data.sourceId!]?.author, 'Sole Toscana Beauty Team')
 
   // Submit a comment: held for moderation, readable by its author with the receipt token.
   const submitted = await client.POST('/v1/articles/{slug}/comments', {
@@ -94,5 +110,5 @@ t.test('a generated client runs the main flows against a listening server', asyn
   t.equal(published?.body, 'Does Yintang help with sleep?')
   t.notOk(JSON.stringify(after.data).includes('integrator@example.org'), 'no e-mail in public')
 
-  t.equal(checked, 13, 'every response was checked against the document')
+  t.equal(checked, 16, 'every response was checked against the document')
 })

@@ -32,6 +32,13 @@ t.test('SQL statements per request', async (t) => {
     t.equal(long.count, short.count, `100 points cost what 2 do (${short.count})`)
     t.ok(short.count <= 2, `at most 2 statements (got ${short.count})`)
 
+    // A search, or a filter on claims with the matching claims and their sources: one and two statements.
+    t.equal((await cost('/v1/acupoints?q=Large%20Intestine&limit=100')).count, 1, 'a search: one statement, total included')
+    const claimed = await cost('/v1/acupoints?effect=smile-lines')
+    t.equal(claimed.body.items.length, 2)
+    t.equal(claimed.count, 2, 'the page, then its matched claims with their sources')
+    t.equal((await cost('/v1/acupoints?q=LI20')).count, 1, 'searches are not cached: the next costs the same')
+
     const small = await cost('/v1/channels/LU')
     const large = await cost('/v1/channels/BL')
     t.ok(large.body.points.length > 5 * small.body.points.length, 'BL has many more points than LU')
@@ -41,7 +48,8 @@ t.test('SQL statements per request', async (t) => {
   t.test('an article with its points', async (t) => {
     const cold = await cost(`/v1/articles/${SEED_SLUG}`)
     t.equal(cold.body.points.length, 6)
-    t.ok(cold.count <= 6, `at most 6 statements for the article, its source, its 6 points and their channels, and its visible-comment count (got ${cold.count})`)
+    t.equal(cold.body.points.flatMap((point: { claims: unknown[] }) => point.claims).length, 22, 'with every claim about them')
+    t.ok(cold.count <= 7, `at most 7 statements for the article, its 6 points, their channels, their claims, the sources cited, and its visible-comment count (got ${cold.count})`)
     t.equal((await cost(`/v1/articles/${SEED_SLUG}`)).count, 0, 'then none')
     const list = await cost('/v1/articles')
     t.ok(list.count <= 4, `the article list: at most 4 statements, one of them every article's comment count (got ${list.count})`)

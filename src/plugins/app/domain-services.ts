@@ -8,6 +8,8 @@ import { createSourceService, type SourceService } from '../../services/source-s
 import { createCommentService, type CommentService } from '../../services/comment-service.js'
 import type { AppConfig } from '../../config/config.js'
 import { createReferenceCache } from '../../services/reference-cache.js'
+import { createFigureService, type FigureService } from '../../services/figures/figure-service.js'
+import { readSeedFile, type HeadFigureFile } from '../../seed/seed-data.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,6 +19,7 @@ declare module 'fastify' {
     claims: ClaimService
     articles: ArticleService
     comments: CommentService
+    figures: FigureService
   }
 }
 
@@ -31,7 +34,11 @@ export default fp(
     app.decorate('channels', createChannelService(app.prisma, cache))
     app.decorate('sources', sources)
     app.decorate('claims', createClaimService(app.prisma, acupoints, sources, cache))
-    app.decorate('articles', createArticleService(app.prisma, sources, cache))
+    const articles = createArticleService(app.prisma, sources, cache)
+    app.decorate('articles', articles)
+    // The figures' drawing basis: the landmarks the stored point positions are measured against.
+    const { basis } = await readSeedFile<HeadFigureFile>('head-figure.json')
+    app.decorate('figures', createFigureService(app.prisma, articles, basis.landmarks, cache))
     app.decorate('comments', createCommentService(app.prisma, options.config.comments, cache))
   },
   { name: 'domain-services', dependencies: ['prisma'] },

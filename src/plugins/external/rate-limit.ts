@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import rateLimit from '@fastify/rate-limit'
+import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import type { AppConfig } from '../../config/config.js'
@@ -39,7 +39,7 @@ export default fp(
     // Fail fast rather than queue: a slow Redis must not stall requests (skipOnError lets them through).
     const redis = redisUrl ? new Redis(redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined
     redis?.on('error', (error) => app.log.warn({ err: error }, 'rate-limit store unavailable'))
-    await app.register(rateLimit, {
+    const pluginOptions: RateLimitPluginOptions = {
       global: false,
       ...(redis ? { redis, nameSpace: 'acupoint-api:rate-limit:' } : { cache: COUNTERS_PER_LIMIT }),
       skipOnError: true,
@@ -47,16 +47,24 @@ export default fp(
       keyGenerator: (request) => clientKey(request.ip),
       errorResponseBuilder: (_request, context) =>
         new TooManyRequestsError(`Too many requests: at most ${context.max} per ${context.after}. Retry later.`, Math.ceil(context.ttl / 1000), 'rate_limited'),
-    })
-    if (redis) app.addHook('onClose', async () => void (await redis.quit()))
-
+    }
     // One limiter per budget, made once and shared by every route that spends from it (one store,
     // so one count per client across routes). Keys are prefixed: in Redis, limiters made this way
-    // share one key space.
-    const budget = (name: string, max: number) =>
-      app.rateLimit({ max, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `${name}:${clientKey(request.ip)}`, cache: COUNTERS_PER_LIMIT })
-    const writes = budget('writes', limits.writesPerMinute)
-    const reads = budget('reads', limits.readsPerMinute)
+    // share one key space. The budgets come from a registration of their own, in a scope of their own
+    // and made first (a scope cannot re-decorate `rateLimit` once its parent has it): a registration
+    // marks a request as limited once, so with one registration a route's stricter limit would be
+    // skipped after the budget ran.
+    let budgets: { writes: ReturnType<FastifyInstance['rateLimit']>, reads: ReturnType<FastifyInstance['rateLimit']> } | undefined
+    await app.register(async (scope) => {
+      await scope.register(rateLimit, pluginOptions)
+      const budget = (name: string, max: number) =>
+        scope.rateLimit({ max, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `${name}:${clientKey(request.ip)}`, cache: COUNTERS_PER_LIMIT })
+      budgets = { writes: budget('writes', limits.writesPerMinute), reads: budget('reads', limits.readsPerMinute) }
+    })
+    const { writes, reads } = budgets!
+    // Route limits (config.rateLimit) come from this registration.
+    await app.register(rateLimit, pluginOptions)
+    if (redis) app.addHook('onClose', async () => void (await redis.quit()))
 
     // Registered after the plugin's own onRoute hook, which appends a route's own limit after its
     // onRequest hooks (authentication): both the budget and that limit are moved first.

@@ -4,8 +4,8 @@ import { sendRepresentation } from '../../http/conditional-requests.js'
 import { CACHE_HEADERS, ETAG_HEADER, IfMatchHeaders, IfMatchRequiredHeaders, IfNoneMatchHeaders, LINK_HEADER, NoContent, NotModified, withHeaders, LOCATION_HEADER } from '../../schemas/common-schemas.js'
 import { AcupointCreateBody, AcupointPatchBody, ClaimCreateBody } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
-import { AcupointCodeParams, AcupointListQuery } from '../../schemas/reference-schemas.js'
-import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, sendPage, withEtag } from '../route-helpers.js'
+import { AcupointCodeParams, AcupointListQuery, SvgFigureResponse } from '../../schemas/reference-schemas.js'
+import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, sendFigure, sendPage, withEtag } from '../route-helpers.js'
 
 const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/acupoints', {
@@ -14,9 +14,10 @@ const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listAcupoints',
       summary: 'List and search acupoints',
       description:
-        'All 361 WHO standard points plus extra points, in the standard order (channel, then point number). ' +
-        'Filters combine with AND. `organ` and `effect` match claims made by sources, not standard facts. ' +
-        'Keyset pagination: follow `nextCursor` or the `Link` header.',
+        'All 361 WHO standard points plus extra points, in the standard order (channel, then point number), or ranked by relevance ' +
+        'with `q`. Filters combine with AND. `channelOrgan` is a standard fact (the organ of the point\'s channel); `organ` and ' +
+        '`effect` match claims made by sources, not standard facts, and each point they find comes with the matching claims ' +
+        '(their sources once each, in `sources`). `total` counts every match. Keyset pagination: follow `nextCursor` or the `Link` header.',
       querystring: AcupointListQuery,
       headers: IfNoneMatchHeaders,
       response: {
@@ -36,7 +37,8 @@ const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'One acupoint with its facts, claims and articles',
       description:
         'Looks the code up case-insensitively, alternate codes included (`gv29` finds Yintang). `facts` come from ' +
-        'the standard; `claims` are what sources assert, each with its source, and are never facts.',
+        'the standard, among them the organ of the point\'s channel (`channel_organ`); `claims` are what sources assert, and are ' +
+        'never facts. Every source appears once, in `sources`, and facts and claims refer to it by `sourceId`.',
       params: AcupointCodeParams,
       headers: IfNoneMatchHeaders,
       response: {
@@ -46,6 +48,21 @@ const acupointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request, reply) => sendRepresentation(request, reply, await app.acupoints.detail(request.params.code)))
+
+  app.get('/acupoints/:code/figure.svg', {
+    schema: {
+      tags: ['acupoints'],
+      operationId: 'getAcupointFigure',
+      summary: 'A figure of the head with the point on it (SVG)',
+      description:
+        'For points of the head and face: a schematic front view of the face, a lateral view of the head, or both, with the ' +
+        'point marked (on both sides when it is bilateral) and labelled with its code and pinyin. Positions are proportional ' +
+        '(basis in prisma/seed/data/head-figure.json). Other points answer 404 `no_figure`.',
+      params: AcupointCodeParams,
+      headers: IfNoneMatchHeaders,
+      response: { 200: SvgFigureResponse, 304: NotModified, ...problemResponses(400, 404, ...ALWAYS) },
+    },
+  }, async (request, reply) => sendFigure(request, reply, await app.figures.point(request.params.code)))
 
   app.post('/acupoints', {
     onRequest: app.requireRole(...EDITOR_ROLES),

@@ -7,7 +7,8 @@ import {
 } from '../../schemas/common-schemas.js'
 import { ArticleCreateBody, ArticlePatchBody, SlugParams } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
-import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, sendPage, withEtag } from '../route-helpers.js'
+import { SvgFigureResponse } from '../../schemas/reference-schemas.js'
+import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, sendFigure, sendPage, withEtag } from '../route-helpers.js'
 
 const canSeeDrafts = (request: FastifyRequest) => request.staff?.role === 'editor' || request.staff?.role === 'admin'
 
@@ -35,9 +36,10 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['articles'],
       operationId: 'getArticle',
-      summary: 'One article with its points, cautions and treatment plan',
+      summary: 'One article with its points, their claims, cautions and treatment plan',
       description:
-        'Drafts are 404 to the public. With an editor or admin token, drafts are returned too (and the response ' +
+        'Each point comes with every claim sources make about it, so the article renders from this one response; each ' +
+        'source appears once, in `sources`. Drafts are 404 to the public. With an editor or admin token, drafts are returned too (and the response ' +
         'is marked private). A token that is sent must be valid (401 otherwise).',
       security: [{}, { bearerAuth: [] }],
       params: SlugParams,
@@ -53,6 +55,20 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const article = await app.articles.detail(request.params.slug, drafts)
     return sendRepresentation(request, reply, article, drafts ? PRIVATE_NO_STORE : PUBLIC_CACHE)
   })
+
+  app.get('/articles/:slug/figure.svg', {
+    schema: {
+      tags: ['articles'],
+      operationId: 'getArticleFigure',
+      summary: 'A face with the article\'s points (SVG)',
+      description:
+        'A schematic front view of a face with the published article\'s points, bilateral points on both sides, each labelled ' +
+        'with its code and pinyin. 404 `no_figure` when none of its points is on the face.',
+      params: SlugParams,
+      headers: IfNoneMatchHeaders,
+      response: { 200: SvgFigureResponse, 304: NotModified, ...problemResponses(400, 404, ...ALWAYS) },
+    },
+  }, async (request, reply) => sendFigure(request, reply, await app.figures.article(request.params.slug)))
 
   app.post('/articles', {
     onRequest: app.requireRole(...EDITOR_ROLES),

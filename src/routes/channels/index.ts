@@ -11,7 +11,9 @@ const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['channels'],
       operationId: 'listChannels',
       summary: 'The 14 channels',
-      description: 'In the standard order, with each channel\'s WHO point count.',
+      description:
+        'In the standard order, with each channel\'s WHO point count and, as standard facts with their source, its associated ' +
+        'organ (zang-fu; none for the Governor and Conception vessels), English name, pinyin and characters.',
       headers: IfNoneMatchHeaders,
       response: { 200: withHeaders(Type.Ref('ChannelList'), CACHE_HEADERS, 'The channels'), 304: NotModified, ...problemResponses(400, ...ALWAYS) },
     },
@@ -21,8 +23,8 @@ const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['channels'],
       operationId: 'getChannel',
-      summary: 'One channel with its points',
-      description: 'The code is case-insensitive (`li` or `LI`).',
+      summary: 'One channel with its facts and points',
+      description: 'The code is case-insensitive (`li` or `LI`). The channel\'s organ and names are standard facts, each with its source in `sources`.',
       params: ChannelCodeParams,
       headers: IfNoneMatchHeaders,
       response: {

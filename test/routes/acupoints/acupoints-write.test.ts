@@ -75,6 +75,21 @@ t.test('editing acupoints', async (t) => {
     t.equal(empty.statusCode, 400, 'an empty patch is a validation error')
     const code = await app.inject({ method: 'PATCH', url: '/v1/acupoints/LI20', headers: { ...editor.headers, 'if-match': updated.headers.etag as string }, payload: { code: 'LI21' } })
     t.equal(code.statusCode, 400, 'the code cannot change')
+
+    // A location and its note are the editors' to change; search follows at once (its columns are generated).
+    const located = await app.inject({
+      method: 'PATCH', url: '/v1/acupoints/LI20', headers: { ...editor.headers, 'if-match': updated.headers.etag as string },
+      payload: { location: 'Beside the wing of the nose, in the nasolabial groove (edited).', locationNote: 'Checked by a second editor: quincunx.' },
+    })
+    t.equal(located.statusCode, 200)
+    t.equal(located.json().locationNote, 'Checked by a second editor: quincunx.')
+    t.same(located.json().facts.find((fact: { attribute: string }) => fact.attribute === 'location').value, 'Beside the wing of the nose, in the nasolabial groove (edited).')
+    t.same((await app.inject({ url: '/v1/acupoints?q=quincunx' })).json().items.map((point: { code: string }) => point.code), ['LI20'], 'the note\'s words are searchable')
+    const cleared = await app.inject({
+      method: 'PATCH', url: '/v1/acupoints/LI20', headers: { ...editor.headers, 'if-match': located.headers.etag as string }, payload: { locationNote: null },
+    })
+    t.equal(cleared.json().locationNote, null, 'and a note can be removed')
+    t.same((await app.inject({ url: '/v1/acupoints?q=quincunx' })).json().items, [], 'and leaves the search with it')
   })
 
   t.test('a claim added to a point changes the point\'s ETag', async (t) => {

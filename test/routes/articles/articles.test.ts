@@ -15,7 +15,18 @@ t.test('articles', async (t) => {
     t.equal(article.status, 'published')
     t.same(article.points.map((point: { code: string }) => point.code), ['EX-HN3', 'GB14', 'ST2', 'ST4', 'SI18', 'LI20'])
     t.match(article.attribution, /Sole Toscana Beauty Team/)
-    t.equal(article.source.author, 'Sole Toscana Beauty Team')
+    t.equal(article.sources[article.sourceId].author, 'Sole Toscana Beauty Team')
+    // Renderable from this one response: each point's claims, each source once.
+    const claims = article.points.flatMap((point: { claims: Array<{ sourceId: string; kind: string }> }) => point.claims)
+    t.equal(claims.length, 22, 'the six points come with their 22 claims')
+    for (const point of article.points) {
+      t.ok(point.claims.some((claim: { kind: string }) => claim.kind === 'linked_organ'), `${point.code}: its claimed organ is there`)
+    }
+    t.same(Object.keys(article.sources), [article.sourceId], 'one source, cited by the article and all 22 claims, written once')
+    t.equal(response.body.split('"publisher":').length - 1, 1)
+    t.same(article.figure, { href: `/v1/articles/${SLUG}/figure.svg`, views: ['front'] })
+    const li20 = article.points.find((point: { code: string }) => point.code === 'LI20')
+    t.same(li20.channel, { code: 'LI', name: 'Large Intestine', organ: 'large-intestine' }, 'the channel\'s organ beside the claimed one')
     const conditions = article.cautions.map((caution: { condition: string }) => caution.condition)
     t.same(conditions, ['bleeding-disorder', 'uncontrolled-diabetes', 'bruising'])
     t.equal(article.cautions.find((caution: { condition: string }) => caution.condition === 'bruising').typicalDurationDays, 7)
@@ -23,6 +34,7 @@ t.test('articles', async (t) => {
     t.notMatch(article.body, /Just as with the rest of your skin, your face reflects your internal health/, 'not the source\'s sentences')
     const list = await app.inject({ url: '/v1/articles' })
     t.same(list.json().items.map((item: { slug: string }) => item.slug), [SLUG])
+    t.equal(list.json().total, 1, 'the list counts the published articles')
   })
 
   t.test('drafts are 404 to the public and visible to editors', async (t) => {
@@ -48,6 +60,11 @@ t.test('articles', async (t) => {
     t.equal(published.statusCode, 200)
     t.equal(published.json().status, 'published')
     t.equal((await app.inject({ url: '/v1/articles/ear-points' })).statusCode, 200)
+    const both = (await app.inject({ url: '/v1/articles?limit=1' })).json()
+    t.same([both.items.length, both.total], [1, 2], 'a page of one, a total of two')
+    const second = (await app.inject({ url: `/v1/articles?limit=1&cursor=${both.nextCursor}` })).json()
+    t.same([second.items.length, second.total, second.nextCursor], [1, 2, null], 'the total is the same on the next page')
+    t.not(second.items[0].slug, both.items[0].slug)
     const again = await app.inject({ method: 'POST', url: '/v1/articles/ear-points/publish', headers: editor.headers })
     t.equal(again.statusCode, 200, 'publishing twice is a no-op')
     t.equal(again.json().publishedAt, published.json().publishedAt)

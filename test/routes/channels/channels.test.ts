@@ -29,12 +29,36 @@ t.test('channels and their WHO point counts', async (t) => {
   const codes = await db.query('SELECT code FROM acupoints WHERE channel_code IS NOT NULL AND code <> channel_code || number')
   t.equal(codes.rowCount, 0, 'every code is its channel code and number')
 
+  // Each channel's organ and names are standard facts, with their source.
+  const ORGANS: Record<string, string | null> = {
+    LU: 'lung', LI: 'large-intestine', ST: 'stomach', SP: 'spleen', HT: 'heart', SI: 'small-intestine', BL: 'bladder', KI: 'kidney',
+    PC: 'pericardium', TE: 'triple-energizer', GB: 'gallbladder', LR: 'liver', GV: null, CV: null,
+  }
+  const body = response.json()
+  t.equal(body.total, 14)
+  t.equal(Object.keys(body.sources).length, 1, 'the channel facts cite one source, written once')
+  for (const channel of items) {
+    t.equal(channel.organ, ORGANS[channel.code], `${channel.code}: organ ${ORGANS[channel.code]}`)
+    t.ok(channel.pinyin && channel.hanzi.traditional && channel.hanzi.simplified, `${channel.code}: pinyin and characters`)
+    const facts = Object.fromEntries(channel.facts.map((fact: { attribute: string; value: string }) => [fact.attribute, fact.value]))
+    t.same(facts, { organ: ORGANS[channel.code] ?? 'none', english_name: channel.name, pinyin: channel.pinyin, hanzi: channel.hanzi.traditional })
+    for (const fact of channel.facts) {
+      t.equal(fact.basis, 'standard')
+      t.equal(body.sources[fact.sourceId].kind, 'standard', `${channel.code} ${fact.attribute}: sourced to a standard`)
+    }
+  }
+  t.match(items.find((channel: { code: string }) => channel.code === 'GV').facts[0].statement, /no organ/)
+  t.same(items.find((channel: { code: string }) => channel.code === 'LI').hanzi, { traditional: '手陽明大腸經', simplified: '手阳明大肠经' })
+
   const detail = await app.inject({ url: '/v1/channels/li' })
   t.equal(detail.statusCode, 200)
   const li = detail.json()
   t.equal(li.points.length, 20)
   t.equal(li.points[0].code, 'LI1')
   t.equal(li.points[19].code, 'LI20')
+  t.equal(li.organ, 'large-intestine')
+  t.same(Object.keys(li.sources), [li.facts[0].sourceId])
+  t.ok(li.points.every((point: { channel: { organ: string }; location: string }) => point.channel.organ === 'large-intestine' && point.location))
 
   t.equal((await app.inject({ url: '/v1/channels/xx' })).statusCode, 404)
   t.equal((await app.inject({ url: '/v1/channels/toolong' })).statusCode, 400)

@@ -5,6 +5,8 @@ t.test('sources and claims', async (t) => {
   const { app } = await buildTestApp(t)
   const editor = await staffToken(app, 'editor')
 
+  const page = (await app.inject({ url: '/v1/sources?limit=2' })).json()
+  t.same([page.items.length, page.total], [2, 3], 'a page of two, and the total')
   const sources = (await app.inject({ url: '/v1/sources' })).json().items
   t.equal(sources.length, 3, 'the two WHO standards and the article')
   const article = sources.find((source: { kind: string }) => source.kind === 'article')
@@ -26,7 +28,7 @@ t.test('sources and claims', async (t) => {
     t.equal(renamed.statusCode, 200)
     const after = await app.inject({ url: '/v1/acupoints/GB14', headers: { 'if-none-match': point.headers.etag as string } })
     t.equal(after.statusCode, 200)
-    t.match(after.json().claims[0].source.title, /\(blog post\)$/)
+    t.match(after.json().sources[after.json().claims[0].sourceId].title, /\(blog post\)$/)
   })
 
   t.test('a new source and claim, edited and removed', async (t) => {
