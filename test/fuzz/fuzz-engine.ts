@@ -82,6 +82,8 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const sources = await column('SELECT id::text AS v FROM sources')
   const claims = await column('SELECT id::text AS v FROM claims LIMIT 20')
   const channels = await column('SELECT code AS v FROM channels')
+  // Only head and face points have a figure: most codes would answer 404 no_figure.
+  const drawnCodes = await column('SELECT code AS v FROM acupoints WHERE figure IS NOT NULL ORDER BY code LIMIT 40')
   const pools: Record<string, string[]> = {
     code: codes,
     slug: slugs,
@@ -93,6 +95,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     '/v1/sources/{id}:id': sources,
     '/v1/claims/{id}:id': claims,
     '/v1/channels/{code}:code': channels,
+    '/v1/acupoints/{code}/figure.svg:code': drawnCodes,
     // The approved seed comments are what replies answer: they are kept out of the pool that
     // moderation picks from, so that fuzzed decisions do not take every parent away.
     id: commentIds.slice(3),

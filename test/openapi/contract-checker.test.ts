@@ -12,6 +12,8 @@ const problem = (status: number, code = 'not_found') => JSON.stringify({
 })
 const counts = JSON.stringify({ pending: 1, approved: 2, rejected: 0, spam: 0 })
 const etag = '"Xr8pQ2m0bUFZs3c1Ew4K9aLdT7v"'
+// Every answer of a rate-limited route (all of /v1 and the documents) carries these.
+const limited = { 'x-ratelimit-limit': '120', 'x-ratelimit-remaining': '119', 'x-ratelimit-reset': '60' }
 
 t.test('checkResponse reports each kind of violation', async (t) => {
   const cases: [string, Parameters<typeof checkResponse>[0], RegExp][] = [
@@ -39,14 +41,14 @@ t.test('checkResponse reports each kind of violation', async (t) => {
 
 t.test('checkResponse accepts what the document allows', async (t) => {
   const fine: [string, Parameters<typeof checkResponse>[0]][] = [
-    ['a declared 200', { method: 'GET', path: '/v1/moderation/comments/counts', statusCode: 200, headers: json, body: counts }],
-    ['a trailing slash and a query', { method: 'GET', path: '/v1/moderation/comments/counts/?x=1', statusCode: 200, headers: json, body: counts }],
-    ['HEAD, checked as GET without a body', { method: 'HEAD', path: '/v1/channels', statusCode: 200, headers: { ...json, etag, 'cache-control': 'public' }, body: '' }],
-    ['a 304 with its ETag', { method: 'GET', path: '/v1/channels', statusCode: 304, headers: { etag }, body: '' }],
+    ['a declared 200', { method: 'GET', path: '/v1/moderation/comments/counts', statusCode: 200, headers: { ...json, ...limited }, body: counts }],
+    ['a trailing slash and a query', { method: 'GET', path: '/v1/moderation/comments/counts/?x=1', statusCode: 200, headers: { ...json, ...limited }, body: counts }],
+    ['HEAD, checked as GET without a body', { method: 'HEAD', path: '/v1/channels', statusCode: 200, headers: { ...json, ...limited, etag, 'cache-control': 'public' }, body: '' }],
+    ['a 304 with its ETag', { method: 'GET', path: '/v1/channels', statusCode: 304, headers: { ...limited, etag }, body: '' }],
     ['a 503 with Retry-After', { method: 'GET', path: '/ready', statusCode: 503, headers: { ...problemType, 'retry-after': '5' }, body: problem(503, 'database_unavailable') }],
     ['a 404 problem for an unknown path', { method: 'GET', path: '/v1/unknown', statusCode: 404, headers: problemType, body: problem(404) }],
-    ['a 405 problem with Allow', { method: 'PUT', path: '/v1/channels', statusCode: 405, headers: { ...problemType, allow: 'GET, HEAD' }, body: problem(405, 'method_not_allowed') }],
-    ['the YAML document', { method: 'GET', path: '/openapi.yaml', statusCode: 200, headers: { 'content-type': 'application/yaml; charset=utf-8' }, body: 'openapi: 3.1.0\n' }],
+    ['a 405 problem with Allow', { method: 'PUT', path: '/v1/channels', statusCode: 405, headers: { ...problemType, ...limited, allow: 'GET, HEAD' }, body: problem(405, 'method_not_allowed') }],
+    ['the YAML document', { method: 'GET', path: '/openapi.yaml', statusCode: 200, headers: { 'content-type': 'application/yaml; charset=utf-8', ...limited }, body: 'openapi: 3.1.0\n' }],
     ['a CORS preflight', { method: 'OPTIONS', path: '/v1/acupoints', statusCode: 204, headers: { 'access-control-allow-methods': 'GET' }, body: '' }],
     ['a docs page asset (not an API operation)', { method: 'GET', path: '/docs/static/swagger-ui.css', statusCode: 200, headers: { 'content-type': 'text/css' }, body: 'body{}' }],
   ]
@@ -59,7 +61,7 @@ t.test('every inject() response of a test app is checked, and a violation is rep
   app.get('/v1/moderation/comments/counts', async (request, reply) => {
     if ((request.query as { mode?: string }).mode === 'teapot') return reply.code(418).send({ short: 'and stout' })
     if ((request.query as { mode?: string }).mode === 'shape') return { pending: 'lots' }
-    return JSON.parse(counts)
+    return reply.headers(limited).send(JSON.parse(counts))
   })
   t.teardown(() => app.close())
   await app.ready()
