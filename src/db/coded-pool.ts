@@ -9,19 +9,24 @@ type Queryable = { query(...args: unknown[]): unknown }
  * ("Connection terminated unexpectedly", "Query read timeout"). This client gives them one
  * (database-errors.ts), so they can be recognised without reading their messages.
  */
+/** Runs a query (callback or promise form), giving a code-less failure the "connection lost" code. */
+function codedQuery(run: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  const callbackAt = args.findIndex((arg) => typeof arg === 'function')
+  if (callbackAt >= 0) {
+    const callback = args[callbackAt] as Callback
+    args[callbackAt] = (error: unknown, ...rest: unknown[]) => callback(error ? withDriverCode(error, DRIVER_CODES.connectionLost) : error, ...rest)
+    return run(...args)
+  }
+  const result = run(...args)
+  if (!(result instanceof Promise)) return result
+  return result.catch((error: unknown) => {
+    throw withDriverCode(error, DRIVER_CODES.connectionLost)
+  })
+}
+
 class CodedClient extends (pg.Client as unknown as new (config?: unknown) => Queryable) {
   override query(...args: unknown[]): unknown {
-    const callbackAt = args.findIndex((arg) => typeof arg === 'function')
-    if (callbackAt >= 0) {
-      const callback = args[callbackAt] as Callback
-      args[callbackAt] = (error: unknown, ...rest: unknown[]) => callback(error ? withDriverCode(error, DRIVER_CODES.connectionLost) : error, ...rest)
-      return super.query(...args)
-    }
-    const result = super.query(...args)
-    if (!(result instanceof Promise)) return result
-    return result.catch((error: unknown) => {
-      throw withDriverCode(error, DRIVER_CODES.connectionLost)
-    })
+    return codedQuery((...forwarded) => super.query(...forwarded), args)
   }
 }
 
@@ -55,5 +60,10 @@ class CodedPool extends pg.Pool {
 }
 
 export function createCodedPool(config: pg.PoolConfig): pg.Pool {
-  return new CodedPool(config)
+  const pool = new CodedPool(config)
+  // pool.query() fails a query from its client's 'error' event (a connection dropped mid-query)
+  // with the raw, code-less error, bypassing the client's own query(): code it here as well.
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown
+  ;(pool as unknown as Queryable).query = (...args: unknown[]) => codedQuery(query, args)
+  return pool
 }

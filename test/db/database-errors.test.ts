@@ -2,6 +2,7 @@ import t from 'tap'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from '../../src/generated/prisma/client.js'
 import { createCodedPool } from '../../src/db/coded-pool.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { DRIVER_CODES, classifyDatabaseError, describeDatabaseError, isDatabaseUnavailable, withDriverCode } from '../../src/db/database-errors.js'
 import { createTestDatabase } from '../helpers/test-database.js'
 
@@ -82,5 +83,25 @@ t.test('the coded pool gives the driver\'s code-less failures a code, through Pr
     t.equal((lost as { code?: string }).code, DRIVER_CODES.connectionLost)
     t.equal(classifyDatabaseError(lost), 'unavailable')
     client.release(true)
+  })
+
+  t.test('a connection lost under pool.query(), which pg-pool fails from the client\'s error event', async (t) => {
+    const proxy = await startTcpProxy(new URL(db.url).hostname, Number(new URL(db.url).port || 5432))
+    t.teardown(() => proxy.close())
+    const pool = createCodedPool({ connectionString: proxy.wrap(db.url), max: 1 })
+    pool.on('error', () => {})
+    t.teardown(() => pool.end())
+    const running = pool.query('SELECT pg_sleep(5)').then(() => undefined, (error: unknown) => error)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await proxy.cut()
+    const lost = await running
+    t.equal((lost as { code?: string }).code, DRIVER_CODES.connectionLost, 'the promise form')
+    t.equal(classifyDatabaseError(lost), 'unavailable')
+    await proxy.restore()
+    const viaCallback = await new Promise<unknown>((resolve) => {
+      pool.query('SELECT pg_sleep(5)', (error: unknown) => resolve(error))
+      setTimeout(() => void proxy.cut(), 300)
+    })
+    t.equal((viaCallback as { code?: string }).code, DRIVER_CODES.connectionLost, 'the callback form')
   })
 })
