@@ -17,6 +17,7 @@ import authentication from './plugins/app/authentication.js'
 import systemRoutes from './routes/system/index.js'
 import staffRoutes from './routes/staff/index.js'
 import domainServices from './plugins/app/domain-services.js'
+import changeNotices from './plugins/app/change-notices.js'
 import rateLimits from './plugins/external/rate-limit.js'
 import commentRoutes from './routes/comments/index.js'
 import moderationRoutes from './routes/moderation/index.js'
@@ -111,6 +112,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(prisma, { config, onQuery: options.onQuery })
   await app.register(authentication)
   await app.register(domainServices, { config })
+  await app.register(changeNotices, { config })
 
   await app.register(systemRoutes, { retryAfterSeconds: config.database.retryAfterSeconds })
   for (const routes of [acupointRoutes, channelRoutes, sourceRoutes, claimRoutes, articleRoutes, moderationRoutes, staffRoutes]) {

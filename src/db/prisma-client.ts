@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg'
 import { createCodedPool } from './coded-pool.js'
+import { relayPoolNotifications } from './change-notices.js'
 import { PrismaClient } from '../generated/prisma/client.js'
 import type { AppConfig } from '../config/config.js'
 
@@ -20,6 +21,7 @@ export function createPrismaClient(databaseUrl: string, database: AppConfig['dat
     query_timeout: database.queryTimeoutMs + 1_000,
     idleTimeoutMillis: 30_000,
   })
+  relayPoolNotifications(pool, databaseUrl)
   const adapter = new PrismaPg(pool, { disposeExternalPool: true })
   if (!onQuery) return new PrismaClient({ adapter })
   const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })

@@ -47,6 +47,28 @@ function loadWasm(): Promise<void> {
   return loading
 }
 
+/**
+ * adapter-pg runs a migration script by splitting it at every `;`, which breaks any PL/pgSQL body
+ * (a trigger function). Each script is sent whole instead, as one simple-protocol query: PostgreSQL
+ * parses the statements itself and runs them as one implicit transaction, so a failing migration
+ * leaves nothing half-applied. Failures still go through the adapter's own error mapping.
+ */
+function wholeScripts(adapter: PrismaPg, pool: pg.Pool) {
+  const connect = adapter.connect.bind(adapter)
+  adapter.connect = async () => {
+    const connection = await connect()
+    const mapped = connection as unknown as { onError(error: unknown): never }
+    connection.executeScript = async (script: string) => {
+      try {
+        await pool.query(script)
+      } catch (error) {
+        mapped.onError(error)
+      }
+    }
+    return connection
+  }
+}
+
 const NO_FILTERS = { externalTables: [], externalEnums: [] }
 
 export interface EngineHandle {
@@ -64,6 +86,7 @@ export async function openSchemaEngine(
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 })
   pool.on('error', () => {})
   const adapter = new PrismaPg(pool)
+  wholeScripts(adapter, pool)
   const factory = bindMigrationAwareSqlAdapterFactory(adapter)
   try {
     const engine = await bindings.SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, log, factory)

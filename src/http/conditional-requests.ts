@@ -46,8 +46,8 @@ export function sendRepresentation<T>(
   reply: FastifyReply,
   representation: T,
   cacheControl: string = PUBLIC_CACHE,
+  etag: string = etagOf(representation),
 ): T | FastifyReply {
-  const etag = etagOf(representation)
   reply.header('etag', etag).header('cache-control', cacheControl)
   // Appended: CORS may already vary on Origin.
   const vary = reply.getHeader('vary')
@@ -104,12 +104,12 @@ export function requiredIfMatchTag(request: FastifyRequest): string {
  * A write needs If-Match with the ETag the client last read: missing gives 428, stale gives 412,
  * so two editors cannot silently overwrite each other. The comparison is strong: a weak tag never matches.
  */
-export function requireIfMatch(request: FastifyRequest, currentEtag: string): void {
-  if (requiredIfMatchTag(request) !== currentEtag) throw new PreconditionFailedError()
+export function requireIfMatch(request: FastifyRequest, currentEtag: string, matches = (tag: string) => tag === currentEtag): void {
+  if (!matches(requiredIfMatchTag(request))) throw new PreconditionFailedError()
 }
 
 /** Like requireIfMatch, but only when the client sent If-Match (for DELETE and state changes); `*` (it exists) passes. */
-export function checkOptionalIfMatch(request: FastifyRequest, currentEtag: string): void {
+export function checkOptionalIfMatch(request: FastifyRequest, currentEtag: string, matches = (tag: string) => tag === currentEtag): void {
   const tag = ifMatchTag(request)
-  if (tag !== undefined && tag !== '*' && tag !== currentEtag) throw new PreconditionFailedError()
+  if (tag !== undefined && tag !== '*' && !matches(tag)) throw new PreconditionFailedError()
 }

@@ -13,10 +13,37 @@ export const ifMatch = (request: FastifyRequest) => (current: unknown) => requir
 export const optionalIfMatch = (request: FastifyRequest) => (current: unknown) => checkOptionalIfMatch(request, etagOf(current))
 
 /** Answers a write with the new representation and its ETag, so the client can chain edits. */
-export function withEtag<T>(reply: FastifyReply, representation: T, status = 200): T {
-  reply.code(status).header('etag', etagOf(representation)).header('cache-control', 'no-store')
+export function withEtag<T>(reply: FastifyReply, representation: T, status = 200, etag = etagOf(representation)): T {
+  reply.code(status).header('etag', etag).header('cache-control', 'no-store')
   return representation
 }
+
+type CountedArticle = { approvedCommentCount: number }
+const articleEtags = new WeakMap<object, string>()
+
+/**
+ * An article's ETag has two parts: a digest of everything but its approved-comment count, then
+ * that count. Any change to the representation changes the tag, so a cached copy never hides a new
+ * count; but a write's If-Match is compared on the first part only, so a moderator's approval
+ * does not make an editor's pending edit fail with 412 (its count is not the editor's to change).
+ */
+export function articleEtag(article: CountedArticle): string {
+  let etag = articleEtags.get(article)
+  if (!etag) {
+    const { approvedCommentCount, ...edited } = article
+    etag = `"${etagOf(edited).slice(1, -1)}.${approvedCommentCount}"`
+    articleEtags.set(article, etag)
+  }
+  return etag
+}
+
+const editedPart = (tag: string) => (tag.includes('.') ? tag.slice(0, tag.lastIndexOf('.')) : undefined)
+const sameEditedState = (current: CountedArticle) => (tag: string) => editedPart(tag) !== undefined && editedPart(tag) === editedPart(articleEtag(current))
+
+export const articleIfMatch = (request: FastifyRequest) => (current: CountedArticle) =>
+  requireIfMatch(request, articleEtag(current), sameEditedState(current))
+export const optionalArticleIfMatch = (request: FastifyRequest) => (current: CountedArticle) =>
+  checkOptionalIfMatch(request, articleEtag(current), sameEditedState(current))
 
 /** A cacheable page of a list: the `Link` to the next page, ETag and 304 handling. */
 export function sendPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>, cacheControl?: string) {

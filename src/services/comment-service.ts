@@ -8,7 +8,6 @@ import { classify, commentFingerprint, hasBidiControls, hasControlCharacters, is
 import { createKeyedSerializer } from './keyed-serializer.js'
 import { LRUCache } from 'lru-cache'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
-import { hiddenAncestor } from './comment-visibility.js'
 
 export interface SubmitInput {
   authorName: string
@@ -52,6 +51,14 @@ function keysetAfter(after: { t: string; id: string } | undefined): Prisma.Comme
  */
 export const commentEtag = (comment: { id: string; version: number; updatedAt: Date }) =>
   `"${sha256(`${comment.id}:${comment.version}:${comment.updatedAt.toISOString()}`).toString('base64url').slice(0, 27)}"`
+
+/** commentEtag, computed by PostgreSQL from the row aliased `alias`: the same hash of the same text. */
+export const commentEtagSql = (alias: string) => {
+  const row = Prisma.raw(alias)
+  return Prisma.sql`('"' || substr(translate(encode(sha256(convert_to(
+    ${row}.id::text || ':' || ${row}.version::text || ':' || to_char(${row}.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'UTF8')), 'base64'), '+/', '-_'), 1, 27) || '"')`
+}
 
 export function presentPublicComment(comment: Pick<CommentRow, 'id' | 'parentId' | 'authorName' | 'body' | 'createdAt'>) {
   return { id: comment.id, parentId: comment.parentId, authorName: comment.authorName, body: comment.body, createdAt: comment.createdAt.toISOString() }
@@ -103,8 +110,10 @@ const MODERATION_INCLUDE = {
   events: { include: { staffMember: { select: { id: true, name: true } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
 } satisfies Prisma.CommentInclude
 
-// Decisions change the approved-comment counts in article representations.
-const ARTICLE_KEYS = ['article:', 'articles:']
+/** Cache keys of an article's public comment pages (every article's, without an id). */
+export const threadKeys = (articleId = '') => `comments:${articleId}`
+// A change to what the public sees of a thread changes its pages, and the approved-comment counts in article representations.
+const PUBLIC_THREAD_KEYS = [threadKeys(), 'article:', 'articles:']
 
 export function createCommentService(prisma: PrismaClient, settings: CommentSettings, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
   // Cached with the reference data: article writes (publish, unpublish, delete) clear it.
@@ -206,30 +215,22 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
           }
           // Again under the locks: another instance may have committed one since.
           await refuseRepeat(tx, submitter)
-          return tx.comment.create({
-            data: {
-              articleId,
-              parentId: input.parentId ?? null,
-              authorName,
-              authorEmail,
-              body,
-              status: verdict.status,
-              needsAttention: verdict.needsAttention,
-              spamSignals: verdict.signals as unknown as Prisma.InputJsonValue,
-              ipAddress: meta.ipAddress,
-              clientKey: client,
-              userAgent: meta.userAgent?.slice(0, 500) ?? null,
-              fingerprint,
-              receiptTokenHash: new Uint8Array(sha256(receiptToken)),
-              events: {
-                create: {
-                  toStatus: verdict.status,
-                  reason: verdict.signals.length > 0 ? `Submitted; ${verdict.signals.map((signal) => signal.detail).join(' ')}` : 'Submitted',
-                },
-              },
-            },
-            select: { id: true, createdAt: true },
-          })
+          // The comment and its submission event in one statement (one round trip, not three).
+          const reason = verdict.signals.length > 0 ? `Submitted; ${verdict.signals.map((signal) => signal.detail).join(' ')}` : 'Submitted'
+          const [row] = await tx.$queryRaw<[{ id: string; createdAt: Date }]>`
+            WITH comment AS (
+              INSERT INTO comments (id, article_id, parent_id, author_name, author_email, body, status, needs_attention, spam_signals,
+                                    ip_address, client_key, user_agent, fingerprint, receipt_token_hash, updated_at)
+              VALUES (gen_random_uuid(), ${articleId}::uuid, ${input.parentId ?? null}::uuid, ${authorName}, ${authorEmail}, ${body},
+                      ${verdict.status}::"CommentStatus", ${verdict.needsAttention}, ${JSON.stringify(verdict.signals)}::jsonb,
+                      ${meta.ipAddress}, ${client}, ${meta.userAgent?.slice(0, 500) ?? null}, ${fingerprint}, ${new Uint8Array(sha256(receiptToken))},
+                      CURRENT_TIMESTAMP)
+              RETURNING id, created_at),
+            event AS (
+              INSERT INTO moderation_events (id, comment_id, to_status, reason, created_at)
+              SELECT gen_random_uuid(), id, ${verdict.status}::"CommentStatus", ${reason}, created_at FROM comment)
+            SELECT id::text AS id, created_at AS "createdAt" FROM comment`
+          return row
         })
         for (const key of [...keys, `fingerprint:${fingerprint}`]) recent?.set(key, created.createdAt.getTime())
         return created
@@ -246,31 +247,34 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       const presented = receiptToken ? new Uint8Array(sha256(receiptToken)) : undefined
       const ownsIt = comment && presented && comment.receiptTokenHash.length === presented.length && timingSafeEqual(comment.receiptTokenHash, presented)
       // Public only while both the comment and its article are: an unpublished article takes its comments with it.
-      const isPublic = async () => {
-        if (comment?.status !== 'approved' || comment.article.status !== 'published') return false
-        if (!comment.parentId) return true
-        const [row] = await prisma.$queryRaw<[{ hidden: boolean }]>`SELECT ${hiddenAncestor(Prisma.sql`${comment.parentId}::uuid`)} AS hidden`
-        return !row.hidden
-      }
-      if (!comment || (!ownsIt && !(await isPublic()))) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
+      // isPublic: approved, and so is every comment above it (kept at write time).
+      const isPublic = comment?.isPublic === true && comment.article.status === 'published'
+      if (!comment || (!ownsIt && !isPublic)) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
       return presentReceiptView(comment)
     },
 
+    /**
+     * A page of an article's public thread. Cached until a change to that thread is announced
+     * (the comments trigger's NOTIFY, change-notices.ts) or made here; pages behind a client-chosen
+     * cursor go to the cache's small pool. A page served from the cache, and its 304, cost no query.
+     */
     async listPublic(slug: string, limit: number, cursor?: string) {
       const articleId = await publishedArticleId(slug)
       const after = decodeCursor(cursor, isKeyset)
-      const rows = await prisma.$queryRaw<Array<{ id: string; parentId: string | null; authorName: string; body: string; createdAt: Date }>>`
-        SELECT c.id::text AS "id", c.parent_id::text AS "parentId", c.author_name AS "authorName", c.body, c.created_at AS "createdAt"
-          FROM comments c
-         WHERE c.article_id = ${articleId}::uuid AND c.status = 'approved'
-           ${after
-             // The plain bound lets the index range start at the cursor; the row comparison breaks ties.
-             ? Prisma.sql`AND c.created_at >= ${new Date(after.t)}::timestamptz AND (c.created_at, c.id) > (${new Date(after.t)}::timestamptz, ${after.id}::uuid)`
-             : Prisma.empty}
-           AND (c.parent_id IS NULL OR NOT ${hiddenAncestor(Prisma.raw('c.parent_id'))})
-         ORDER BY c.created_at, c.id
-         LIMIT ${limit + 1}`
-      return toPage(rows, limit, presentPublicComment, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
+      return cache.get(`${threadKeys(articleId)}:${limit}:${cursor ?? ''}`, async () => {
+        // is_public is kept at write time (migration 20261202005850): one scan of the partial index.
+        const rows = await prisma.$queryRaw<Array<{ id: string; parentId: string | null; authorName: string; body: string; createdAt: Date }>>`
+          SELECT c.id::text AS "id", c.parent_id::text AS "parentId", c.author_name AS "authorName", c.body, c.created_at AS "createdAt"
+            FROM comments c
+           WHERE c.article_id = ${articleId}::uuid AND c.is_public
+             ${after
+               // The plain bound lets the index range start at the cursor; the row comparison breaks ties.
+               ? Prisma.sql`AND c.created_at >= ${new Date(after.t)}::timestamptz AND (c.created_at, c.id) > (${new Date(after.t)}::timestamptz, ${after.id}::uuid)`
+               : Prisma.empty}
+           ORDER BY c.created_at, c.id
+           LIMIT ${limit + 1}`
+        return toPage(rows, limit, presentPublicComment, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
+      }, { volatile: cursor !== undefined })
     },
 
     async queue(filters: { status?: CommentStatus | undefined; article?: string | undefined; limit: number; cursor?: string | undefined }) {
@@ -304,23 +308,28 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
     },
 
     /**
-     * Sets a status if the client's ETag is current. The version check and the event are one
-     * transaction, so of two moderators holding the same ETag exactly one wins.
+     * Sets a status if the client's ETag is current: one statement, with no transaction held open
+     * across round trips. The ETag is compared by PostgreSQL in the UPDATE's own condition, which
+     * it re-checks on the newest row after waiting for any concurrent writer, so of two moderators
+     * holding the same ETag exactly one wins; the event is written by the same statement.
      */
     async setStatus(id: string, ifMatch: string, status: CommentStatus, reason: string | undefined, staffMemberId: string) {
-      return invalidating(cache, () => prisma.$transaction(async (tx) => {
-        const current = await loadForModeration(id, tx)
-        // One tag (conditional-requests.ts), compared strongly: `*` or a list never gets here.
-        if (ifMatch !== commentEtag(current)) throw new PreconditionFailedError()
-        if (current.status === status) return { comment: presentModerationComment(current), changed: false }
-        const { count } = await tx.comment.updateMany({
-          where: { id, version: current.version },
-          data: { status, version: { increment: 1 } },
-        })
-        if (count === 0) throw new PreconditionFailedError()
-        await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: current.status, toStatus: status, reason: reason ?? null } })
-        return { comment: presentModerationComment(await loadForModeration(id, tx)), changed: true }
-      }), ...ARTICLE_KEYS)
+      const [outcome] = await invalidating(cache, () => prisma.$queryRaw<Array<{ matched: boolean; current: CommentStatus; changed: boolean }>>`
+        WITH before AS (SELECT c.id, c.status, c.version, c.updated_at FROM comments c WHERE c.id = ${id}::uuid),
+        changed AS (
+          UPDATE comments c SET status = ${status}::"CommentStatus", version = c.version + 1, updated_at = CURRENT_TIMESTAMP
+           WHERE c.id = ${id}::uuid AND c.status <> ${status}::"CommentStatus" AND ${commentEtagSql('c')} = ${ifMatch}
+          RETURNING c.id),
+        event AS (
+          INSERT INTO moderation_events (id, comment_id, staff_member_id, from_status, to_status, reason, created_at)
+          SELECT gen_random_uuid(), b.id, ${staffMemberId}::uuid, b.status, ${status}::"CommentStatus", ${reason ?? null}, CURRENT_TIMESTAMP
+            FROM before b JOIN changed USING (id))
+        SELECT ${commentEtagSql('b')} = ${ifMatch} AS matched, b.status::text AS current, EXISTS (SELECT 1 FROM changed) AS changed FROM before b`,
+      ...PUBLIC_THREAD_KEYS)
+      if (!outcome) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
+      // Stale, or changed by someone else between this statement's snapshot and its update.
+      if (!outcome.matched || (!outcome.changed && outcome.current !== status)) throw new PreconditionFailedError()
+      return { comment: presentModerationComment(await loadForModeration(id)), changed: outcome.changed }
     },
 
     /**
@@ -383,7 +392,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
           results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version: updated.version, etag: commentEtag(updated) })
         }
         return { status, results }
-      }), ...ARTICLE_KEYS)
+      }), ...PUBLIC_THREAD_KEYS)
     },
 
     /**
@@ -393,7 +402,8 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
     async erase(email: string, staffMemberId: string) {
       const address = normaliseEmail(email)
       const emailHash = sha256(address).toString('hex')
-      return prisma.$transaction(async (tx) => {
+      // An erased commenter's public comments now read "Anonymous".
+      return invalidating(cache, () => prisma.$transaction(async (tx) => {
         // The lock submit takes for this address: a submission racing the erasure is either
         // committed before it (and erased) or starts after it, never half-seen.
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`email:${address}`}))`
@@ -418,7 +428,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
           })
         }
         return { id: erasure.id, erasedComments: comments.length, createdAt: erasure.createdAt.toISOString() }
-      })
+      }), ...PUBLIC_THREAD_KEYS)
     },
   }
 }

@@ -7,7 +7,7 @@ import { createClaimService, type ClaimService } from '../../services/claim-serv
 import { createSourceService, type SourceService } from '../../services/source-service.js'
 import { createCommentService, type CommentService } from '../../services/comment-service.js'
 import type { AppConfig } from '../../config/config.js'
-import { createReferenceCache } from '../../services/reference-cache.js'
+import { createReferenceCache, type ReferenceCache } from '../../services/reference-cache.js'
 import { createFigureService, type FigureService } from '../../services/figures/figure-service.js'
 import { readSeedFile, type HeadFigureFile } from '../../seed/seed-data.js'
 
@@ -20,6 +20,8 @@ declare module 'fastify' {
     articles: ArticleService
     comments: CommentService
     figures: FigureService
+    /** Representations of reference data and public comment pages, shared by the services above. */
+    referenceCache: ReferenceCache
   }
 }
 
@@ -28,6 +30,7 @@ export default fp(
   async function domainServices(app: FastifyInstance, options: { config: AppConfig }) {
     // One cache for all reference data: a write anywhere in it clears every representation it may appear in.
     const cache = createReferenceCache({ ttlMs: options.config.referenceCacheSeconds * 1000 })
+    app.decorate('referenceCache', cache)
     const acupoints = createAcupointService(app.prisma, cache)
     const sources = createSourceService(app.prisma, cache)
     app.decorate('acupoints', acupoints)

@@ -8,7 +8,7 @@ import {
 import { ArticleCreateBody, ArticlePatchBody, SlugParams } from '../../schemas/editor-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
 import { SvgFigureResponse } from '../../schemas/reference-schemas.js'
-import { EDITOR_ROLES, STAFF_SECURITY, ifMatch, optionalIfMatch, sendFigure, sendPage, withEtag } from '../route-helpers.js'
+import { EDITOR_ROLES, STAFF_SECURITY, articleEtag, articleIfMatch, optionalArticleIfMatch, sendFigure, sendPage, withEtag } from '../route-helpers.js'
 
 const canSeeDrafts = (request: FastifyRequest) => request.staff?.role === 'editor' || request.staff?.role === 'admin'
 
@@ -53,7 +53,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const drafts = canSeeDrafts(request)
     const article = await app.articles.detail(request.params.slug, drafts)
-    return sendRepresentation(request, reply, article, drafts ? PRIVATE_NO_STORE : PUBLIC_CACHE)
+    return sendRepresentation(request, reply, article, drafts ? PRIVATE_NO_STORE : PUBLIC_CACHE, articleEtag(article))
   })
 
   app.get('/articles/:slug/figure.svg', {
@@ -87,7 +87,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const article = await app.articles.create(request.body)
     reply.header('location', `/v1/articles/${article.slug}`)
-    return withEtag(reply, article, 201)
+    return withEtag(reply, article, 201, articleEtag(article))
   })
 
   app.patch('/articles/:slug', {
@@ -96,7 +96,9 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['articles'],
       operationId: 'updateArticle',
       summary: 'Change an article',
-      description: 'Roles: editor, admin. Needs `If-Match`: 428 without it, 412 if stale. `points` replaces the list.',
+      description: 'Roles: editor, admin. Needs `If-Match`: 428 without it, 412 if stale. `points` replaces the list. ' +
+        'An article\'s ETag ends with its approved-comment count; If-Match is compared without it, so comments approved ' +
+        'since you read the article do not make your edit stale.',
       security: STAFF_SECURITY,
       params: SlugParams,
       headers: IfMatchRequiredHeaders,
@@ -106,7 +108,10 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...problemResponses(400, ...STAFF_ONLY, 404, 412, 413, 415, 428, ...ALWAYS),
       },
     },
-  }, async (request, reply) => withEtag(reply, await app.articles.update(request.params.slug, request.body, ifMatch(request))))
+  }, async (request, reply) => {
+    const article = await app.articles.update(request.params.slug, request.body, articleIfMatch(request))
+    return withEtag(reply, article, 200, articleEtag(article))
+  })
 
   for (const [action, status] of [['publish', 'published'], ['unpublish', 'draft']] as const) {
     app.post(`/articles/:slug/${action}`, {
@@ -124,7 +129,10 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...problemResponses(400, ...STAFF_ONLY, 404, 412, ...ALWAYS),
         },
       },
-    }, async (request, reply) => withEtag(reply, await app.articles.setStatus(request.params.slug, status, optionalIfMatch(request))))
+    }, async (request, reply) => {
+      const article = await app.articles.setStatus(request.params.slug, status, optionalArticleIfMatch(request))
+      return withEtag(reply, article, 200, articleEtag(article))
+    })
   }
 
   app.delete('/articles/:slug', {
@@ -140,7 +148,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: NoContent, ...problemResponses(400, ...STAFF_ONLY, 404, 409, 412, ...ALWAYS) },
     },
   }, async (request, reply) => {
-    await app.articles.remove(request.params.slug, optionalIfMatch(request))
+    await app.articles.remove(request.params.slug, optionalArticleIfMatch(request))
     return reply.code(204).send(null)
   })
 }
