@@ -1,5 +1,6 @@
 import t from 'tap'
 import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
+import { moderate, submitComment } from '../../helpers/comments.js'
 
 const SLUG = 'facial-acupuncture-six-points'
 
@@ -97,16 +98,46 @@ t.test('articles', async (t) => {
     })
     t.equal(duplicateSlug.statusCode, 409)
   })
+  t.test('a moderator\'s approval does not make an editor\'s pending edit stale', async (t) => {
+    const read = await app.inject({ url: `/v1/articles/${SLUG}`, headers: editor.headers })
+    const etag = String(read.headers.etag)
+    const count = read.json().approvedCommentCount as number
+    t.match(etag, new RegExp(`^"[A-Za-z0-9_-]{27}\\.${count}"$`), 'the ETag ends with the approved-comment count')
+
+    const held = await submitComment(app)
+    t.equal((await moderate(app, held.json().id, 'approved', moderator.headers)).statusCode, 200)
+    const recount = await app.inject({ url: `/v1/articles/${SLUG}`, headers: { 'if-none-match': etag } })
+    t.equal(recount.statusCode, 200, 'a reader\'s cached copy is not current: its count changed')
+    t.equal(recount.json().approvedCommentCount, count + 1)
+    t.not(recount.headers.etag, etag)
+
+    const edited = await app.inject({
+      method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: { ...editor.headers, 'if-match': etag }, payload: { summary: `${read.json().summary} (edited)` },
+    })
+    t.equal(edited.statusCode, 200, 'the editor\'s ETag still names what they edit')
+    t.equal(edited.json().summary, `${read.json().summary} (edited)`)
+    const again = await app.inject({
+      method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: { ...editor.headers, 'if-match': etag }, payload: { summary: 'A lost update' },
+    })
+    t.equal(again.statusCode, 412, 'but an edit made since is still a 412')
+    const forged = await app.inject({
+      method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: { ...editor.headers, 'if-match': `"${'A'.repeat(27)}"` }, payload: { summary: 'A forged tag' },
+    })
+    t.equal(forged.statusCode, 412, 'a tag without the count part matches nothing')
+  })
+
   t.test('deleting: an article with comments is a 409 that changes nothing; one without goes', async (t) => {
     const attempt = { method: 'DELETE' as const, url: `/v1/articles/${SLUG}` }
     t.equal((await app.inject(attempt)).statusCode, 401)
     t.equal((await app.inject({ ...attempt, headers: moderator.headers })).statusCode, 403)
     const before = (await app.inject({ url: `/v1/articles/${SLUG}` })).json()
+    const comments = (await app.inject({ url: `/v1/articles/${SLUG}/comments` })).json().items.length
+    t.ok(comments >= 1)
     const referenced = await app.inject({ ...attempt, headers: editor.headers })
     t.equal(referenced.statusCode, 409)
     t.equal(referenced.json().code, 'still_referenced')
     t.same((await app.inject({ url: `/v1/articles/${SLUG}` })).json(), before, 'the article and its points are unchanged')
-    t.equal((await app.inject({ url: `/v1/articles/${SLUG}/comments` })).json().items.length, 1, 'its comment is still there')
+    t.equal((await app.inject({ url: `/v1/articles/${SLUG}/comments` })).json().items.length, comments, 'its comments are still there')
 
     const draft = await app.inject({
       method: 'POST', url: '/v1/articles', headers: editor.headers,
