@@ -20,6 +20,9 @@ import pg from 'pg'
  * Durability: the commits run with the database's own `synchronous_commit`, exactly as the API's
  * (neither sets it); GET /ceiling/settings reports it so the bench can record it.
  *
+ * Statement names carry a `ceiling-` prefix: on PGlite every connection shares one session, and so
+ * one namespace of prepared statements (the bench's own raw query prepares `point`).
+ *
  * Usage: DATABASE_URL=… [DB_POOL_MAX=10] node --import tsx bench/ceiling-server.ts
  */
 const url = process.env.DATABASE_URL
@@ -114,6 +117,15 @@ const sendJsonText = (reply: { header: (name: string, value: string) => unknown 
 }
 
 const app = Fastify({ logger: false })
+// No logging, but a failure is reported (once per message, on stderr, which the bench prints): a 500 here is a broken ceiling.
+const reported = new Set<string>()
+app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+  if (!reported.has(error.message)) {
+    reported.add(error.message)
+    process.stderr.write(`ceiling error: ${error.message}\n`)
+  }
+  return reply.code(error.statusCode ?? 500).send({ error: error.message })
+})
 
 app.get('/ceiling/settings', async () => {
   const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')
@@ -125,9 +137,9 @@ app.get<{ Params: { articleId: string }; Querystring: { limit?: string; cursor?:
   const after = request.query.cursor ? decodeCursor(request.query.cursor) : undefined
   const { rows } = after
     ? await pool.query<{ id: string; parent_id: string | null; author_name: string; body: string; created_at: Date }>(
-      { name: 'page-after', text: PAGE_AFTER, values: [request.params.articleId, limit + 1, after.t, after.id] })
+      { name: 'ceiling-page-after', text: PAGE_AFTER, values: [request.params.articleId, limit + 1, after.t, after.id] })
     : await pool.query<{ id: string; parent_id: string | null; author_name: string; body: string; created_at: Date }>(
-      { name: 'page-first', text: PAGE_FIRST, values: [request.params.articleId, limit + 1] })
+      { name: 'ceiling-page-first', text: PAGE_FIRST, values: [request.params.articleId, limit + 1] })
   const items = rows.slice(0, limit).map((row) => ({
     id: row.id, parentId: row.parent_id, authorName: row.author_name, body: row.body, createdAt: row.created_at.toISOString(),
   }))
@@ -140,7 +152,7 @@ app.post<{ Params: { articleId: string }; Body: { authorName: string; authorEmai
   const ip = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : request.ip
   const receiptToken = randomBytes(32)
   const { rows } = await pool.query<{ id: string; created_at: Date }>({
-    name: 'submit',
+    name: 'ceiling-submit',
     text: SUBMIT,
     values: [request.params.articleId, request.body.authorName, request.body.authorEmail.toLowerCase(), request.body.body, ip,
       request.headers['user-agent'] ?? null, `ceiling:${randomUUID()}`, randomBytes(32)],
@@ -153,7 +165,7 @@ app.patch<{ Params: { id: string }; Body: { status: string; reason?: string } }>
   const version = Number(/^"(\d+)"$/.exec(request.headers['if-match'] ?? '')?.[1])
   if (!Number.isSafeInteger(version)) return reply.code(428).send()
   const { rows } = await pool.query<{ id: string; status: string; version: number; updated_at: Date }>({
-    name: 'moderate', text: MODERATE, values: [request.params.id, version, request.body.status, staffMemberId, request.body.reason ?? null],
+    name: 'ceiling-moderate', text: MODERATE, values: [request.params.id, version, request.body.status, staffMemberId, request.body.reason ?? null],
   })
   const row = rows[0]
   if (!row) return reply.code(412).send()
@@ -162,14 +174,14 @@ app.patch<{ Params: { id: string }; Body: { status: string; reason?: string } }>
 })
 
 app.get<{ Params: { code: string } }>('/ceiling/acupoints/:code', async (request, reply) => {
-  const { rows } = await pool.query<{ doc: string }>({ name: 'point', text: POINT, values: [request.params.code.toUpperCase()] })
+  const { rows } = await pool.query<{ doc: string }>({ name: 'ceiling-point', text: POINT, values: [request.params.code.toUpperCase()] })
   if (!rows[0]) return reply.code(404).send()
   return sendJsonText(reply, rows[0].doc)
 })
 
 app.get<{ Querystring: { region: string; limit?: string } }>('/ceiling/acupoints', async (request, reply) => {
   const limit = Math.min(100, Math.max(1, Number(request.query.limit ?? 20)))
-  const { rows } = await pool.query<{ doc: string }>({ name: 'point-list', text: POINT_LIST, values: [request.query.region, limit] })
+  const { rows } = await pool.query<{ doc: string }>({ name: 'ceiling-point-list', text: POINT_LIST, values: [request.query.region, limit] })
   return sendJsonText(reply, rows[0]!.doc)
 })
 

@@ -11,7 +11,7 @@
  *   npm run bench -- --production          # the server as `npm start` runs it: default log level, request logs on
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -559,9 +559,13 @@ function gitCommit(): string | undefined {
   }
 }
 
+/** Where the running server's embedded database listens: the URL in its data-directory lock (src/db/data-dir-lock.ts), the highest generation. */
 async function embeddedUrl(dataDir: string): Promise<string> {
-  const lock = JSON.parse(await readFile(path.join(dataDir, 'acupoint-api.lock.json'), 'utf8')) as { url: string }
-  return lock.url
+  const generations = (await readdir(dataDir)).map((name) => /^acupoint-api\.lock\.(\d+)\.json$/.exec(name)?.[1]).filter((n): n is string => n !== undefined).map(Number)
+  if (generations.length === 0) throw new Error(`no lock file in ${dataDir}: is the server running?`)
+  const holder = JSON.parse(await readFile(path.join(dataDir, `acupoint-api.lock.${Math.max(...generations)}.json`), 'utf8')) as { url: string | null }
+  if (!holder.url) throw new Error(`the server holding ${dataDir} has not recorded its database URL`)
+  return holder.url
 }
 
 async function timeRawQuery(url: string) {
