@@ -281,6 +281,24 @@ async function moderationEtags(appUrl: string, token: string, slugs: string[], w
   return found.slice(0, wanted)
 }
 
+/** The read ceilings fetch the same data as the API: the same claims, articles and sources for LI20, the same page and total of face points. */
+async function checkSameData(appUrl: string, ceilingUrl: string): Promise<void> {
+  const json = async <T>(url: string) => (await fetch(url)).json() as Promise<T>
+  type Point = { claims: Array<{ id: string }>; articles: Array<{ slug: string }>; sources: Record<string, unknown> }
+  const api = await json<Point & { code: string }>(`${appUrl}/v1/acupoints/LI20`)
+  const ceiling = await json<Point & { point: { code: string } }>(`${ceilingUrl}/ceiling/acupoints/LI20`)
+  const pointKey = (point: Point, code: string) =>
+    JSON.stringify([code, point.claims.map((claim) => claim.id), point.articles.map((article) => article.slug), Object.keys(point.sources).sort()])
+  if (pointKey(api, api.code) !== pointKey(ceiling, ceiling.point.code)) {
+    throw new Error(`the point ceiling differs from the API: ${pointKey(ceiling, ceiling.point.code)} vs ${pointKey(api, api.code)}`)
+  }
+  type List = { items: Array<{ code: string }>; total: number }
+  const apiList = await json<List>(`${appUrl}/v1/acupoints?region=face&limit=20`)
+  const ceilingList = await json<List>(`${ceilingUrl}/ceiling/acupoints?region=face&limit=20`)
+  const listKey = (list: List) => JSON.stringify([list.items.map((item) => item.code), Number(list.total)])
+  if (listKey(apiList) !== listKey(ceilingList)) throw new Error(`the list ceiling differs from the API: ${listKey(ceilingList)} vs ${listKey(apiList)}`)
+}
+
 /**
  * The flood check is live: a second comment from the same address within COMMENT_FLOOD_SECONDS is
  * refused (429). Checked once before the write scenarios, from an address the scenarios never use.
@@ -406,6 +424,7 @@ async function main() {
   const ceilingDeep = await (await fetch(`${ceilingUrl}/ceiling/comments/${prepared.deepArticleId}?limit=20&cursor=${prepared.deepCursor}`)).json() as { items: Array<{ id: string }> }
   const apiDeep = ((await (await fetch(`${app.url}/v1/articles/${DEEP_ARTICLE_SLUG}/comments?limit=20&cursor=${prepared.deepCursor}`)).json()) as { items: Array<{ id: string }> }).items
   if (ceilingDeep.items.map((item) => item.id).join() !== apiDeep.map((item) => item.id).join()) throw new Error('the ceiling\'s deep page differs from the API\'s')
+  await checkSameData(app.url, ceilingUrl)
 
   // The raw-driver floor: the same row through plain pg, one query at a time.
   const rawPg = await timeRawQuery(pgUrl)
