@@ -185,6 +185,7 @@ const commentRequest = (requestPath: string): Request => {
 function cycling<T>(pool: T[], make: (item: T) => Request): () => Request {
   let index = 0
   return () => {
+    if (pool.length === 0) throw new Error('no pending comments left to PATCH: regenerate the volume (drop the bench database)')
     const item = pool[index % pool.length]!
     index += 1
     if (index === pool.length + 1) console.warn(`  (pool of ${pool.length} exhausted: later requests repeat and fail)`)
@@ -429,6 +430,28 @@ async function main() {
   // The raw-driver floor: the same row through plain pg, one query at a time.
   const rawPg = await timeRawQuery(pgUrl)
 
+  // Between scenarios: wait until the database has no statement of the last one still running.
+  // autocannon stops sending at the end of a run, but a slow request already sent (an uncached
+  // article takes seconds on a loaded machine) keeps the database busy into the next scenario.
+  const settled = async (): Promise<number> => {
+    if (embedded) return 0
+    const client = new pg.Client({ connectionString: pgUrl })
+    await client.connect()
+    const since = Date.now()
+    try {
+      while (Date.now() - since < 30_000) {
+        const { rows } = await client.query<{ n: number }>(`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()`)
+        if (rows[0]!.n === 0) break
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    } finally {
+      await client.end()
+    }
+    return Date.now() - since
+  }
+
   let pools: Pools = { apiPatches: [], ceilingPatches: prepared.pendingIds }
   const all = buildScenarios(prepared, etags, () => pools)
   const wantedApp = all.filter((scenario) => scenario.target === 'app' && (!only || only.has(scenario.name)))
@@ -452,6 +475,8 @@ async function main() {
       console.log(`  (PATCH pools: ${apiPatches.length} ETags from the queue for the API, ${pools.ceilingPatches.length} version-1 ids for the ceiling)`)
     }
     if (!scenario.write && warmup > 0) await runLoad(url, scenario, warmup)
+    const waited = await settled()
+    if (waited > 1_000) console.log(`  (waited ${(waited / 1000).toFixed(1)} s for the previous requests' statements to finish)`)
     let peak = 0
     const sampler = setInterval(() => void memoryOf(pid).then(({ rss }) => { peak = Math.max(peak, rss) }), 100)
     const result = await runLoad(url, scenario, duration)
