@@ -27,7 +27,12 @@ export const DEFAULT_VOLUME: VolumeOptions = { comments: 1_000_000, articles: 1_
 export interface PreparedData {
   moderatorToken: string
   deepCursor: string
-  /** Pending comments at version 1: each can be PATCHed once with If-Match "c1-<id>". */
+  /** Ids of the deep thread's article and of the article POSTs go to (the raw-pg ceilings take ids, not slugs). */
+  deepArticleId: string
+  postArticleId: string
+  /** Generated articles (not the POST target) by their number of pending comments, most first: the API's PATCHes take their ETags from these articles' moderation queues. */
+  pendingArticleSlugs: string[]
+  /** Pending comments at version 1 on the generated articles: the raw-pg PATCH ceiling moves each once (If-Match "1"). */
   pendingIds: string[]
   counts: Record<string, number>
   generatedNow: boolean
@@ -165,6 +170,8 @@ export async function prepareData(url: string, config: Config, volume: VolumeOpt
       WHERE a.slug LIKE 'bench-article-%' AND c.status = 'pending' AND c.version = 1
       ORDER BY c.created_at DESC LIMIT $1`, [pendingWanted])
 
+    const articleId = async (slug: string) => (await client.query<{ id: string }>('SELECT id::text FROM articles WHERE slug = $1', [slug])).rows[0]!.id
+
     const counts = await client.query<{ status: string; n: string }>('SELECT status::text, count(*) AS n FROM comments GROUP BY status')
     const articles = await client.query<{ n: string }>('SELECT count(*) AS n FROM articles')
     const points = await client.query<{ n: string }>('SELECT count(*) AS n FROM acupoints')
@@ -173,6 +180,12 @@ export async function prepareData(url: string, config: Config, volume: VolumeOpt
     return {
       moderatorToken,
       deepCursor,
+      deepArticleId: await articleId(DEEP_ARTICLE_SLUG),
+      postArticleId: await articleId(POST_ARTICLE_SLUG),
+      pendingArticleSlugs: (await client.query<{ slug: string }>(`
+        SELECT a.slug FROM comments c JOIN articles a ON a.id = c.article_id
+        WHERE c.status = 'pending' AND a.slug LIKE 'bench-article-%' AND a.slug <> $1
+        GROUP BY a.slug ORDER BY count(*) DESC, a.slug`, [POST_ARTICLE_SLUG])).rows.map((row) => row.slug),
       pendingIds: pending.rows.map((row) => row.id),
       counts: {
         ...Object.fromEntries(counts.rows.map((row) => [`comments_${row.status}`, Number(row.n)])),
