@@ -110,6 +110,8 @@ const MODERATION_INCLUDE = {
   events: { include: { staffMember: { select: { id: true, name: true } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
 } satisfies Prisma.CommentInclude
 
+const DEFAULT_PAGE_SIZE = 20
+
 /** Cache keys of an article's public comment pages (every article's, without an id). */
 export const threadKeys = (articleId = '') => `comments:${articleId}`
 // A change to what the public sees of a thread changes its pages, and the approved-comment counts in article representations.
@@ -274,7 +276,9 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
            ORDER BY c.created_at, c.id
            LIMIT ${limit + 1}`
         return toPage(rows, limit, presentPublicComment, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
-      }, { volatile: cursor !== undefined })
+      // Most readers load the first page at the default size; other sizes and cursors are the
+      // client's choice, and go to the small pool.
+      }, { volatile: cursor !== undefined || limit !== DEFAULT_PAGE_SIZE })
     },
 
     async queue(filters: { status?: CommentStatus | undefined; article?: string | undefined; limit: number; cursor?: string | undefined }) {
