@@ -9,6 +9,7 @@ import { createKeyedSerializer } from './keyed-serializer.js'
 import { LRUCache } from 'lru-cache'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 import { hiddenAncestor } from './comment-visibility.js'
+import { assertAcceptingComments } from './comment-threads.js'
 
 export interface SubmitInput {
   authorName: string
@@ -25,6 +26,8 @@ export interface SubmitMeta {
 
 export interface CommentSettings extends CommentPolicy {
   floodSeconds: number
+  /** COMMENTS_CLOSE_AFTER_DAYS: a thread stops taking comments this long after publishedAt (0: never). */
+  closeAfterDays: number
 }
 
 type CommentRow = Prisma.CommentGetPayload<{ include: { article: { select: { slug: true } } } }>
@@ -107,12 +110,12 @@ const MODERATION_INCLUDE = {
 const ARTICLE_KEYS = ['article:', 'articles:']
 
 export function createCommentService(prisma: PrismaClient, settings: CommentSettings, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
-  // Cached with the reference data: article writes (publish, unpublish, delete) clear it.
-  function publishedArticleId(slug: string): Promise<string> {
+  // Cached with the reference data: article writes (publish, unpublish, close, delete) clear it.
+  function publishedArticle(slug: string) {
     return cache.get(`article-id:${slug}`, async () => {
-      const article = await prisma.article.findUnique({ where: { slug }, select: { id: true, status: true } })
+      const article = await prisma.article.findUnique({ where: { slug }, select: { id: true, status: true, commentsOpen: true, publishedAt: true } })
       if (!article || article.status !== 'published') throw new NotFoundError(`No published article has the slug "${slug}".`, 'article_not_found')
-      return article.id
+      return article
     })
   }
 
@@ -159,7 +162,11 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
 
   return {
     async submit(slug: string, input: SubmitInput, meta: SubmitMeta) {
-      const articleId = await publishedArticleId(slug)
+      const article = await publishedArticle(slug)
+      // Decided here, before any lock or transaction: a closed thread costs a cached lookup at most.
+      // (An editor closing it while a submission is already past this point does not stop that one.)
+      assertAcceptingComments(slug, article, settings.closeAfterDays)
+      const articleId = article.id
       for (const [field, value] of [['authorName', input.authorName], ['body', input.body]] as const) {
         if (hasControlCharacters(value)) {
           throw new BadRequestError(`${field} contains control characters.`, [{ in: 'body', pointer: `/${field}`, message: 'contains control characters' }])
@@ -257,7 +264,8 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
     },
 
     async listPublic(slug: string, limit: number, cursor?: string) {
-      const articleId = await publishedArticleId(slug)
+      // A closed thread is still read as ever.
+      const { id: articleId } = await publishedArticle(slug)
       const after = decodeCursor(cursor, isKeyset)
       const rows = await prisma.$queryRaw<Array<{ id: string; parentId: string | null; authorName: string; body: string; createdAt: Date }>>`
         SELECT c.id::text AS "id", c.parent_id::text AS "parentId", c.author_name AS "authorName", c.body, c.created_at AS "createdAt"
@@ -273,11 +281,19 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       return toPage(rows, limit, presentPublicComment, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
     },
 
-    async queue(filters: { status?: CommentStatus | undefined; article?: string | undefined; limit: number; cursor?: string | undefined }) {
+    /** `status`: one status, or `all`; the route defaults it to `pending`. */
+    async queue(filters: {
+      status: CommentStatus | 'all'
+      needsAttention?: boolean | undefined
+      article?: string | undefined
+      limit: number
+      cursor?: string | undefined
+    }) {
       const after = decodeCursor(filters.cursor, isKeyset)
       const rows = await prisma.comment.findMany({
         where: {
-          ...(filters.status ? { status: filters.status } : {}),
+          ...(filters.status !== 'all' ? { status: filters.status } : {}),
+          ...(filters.needsAttention !== undefined ? { needsAttention: filters.needsAttention } : {}),
           ...(filters.article ? { article: { slug: filters.article } } : {}),
           ...keysetAfter(after),
         },
