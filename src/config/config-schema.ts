@@ -66,6 +66,10 @@ export const EnvSchema = Type.Object({
   COMMENT_FLOOD_SECONDS: Type.Integer({ minimum: 0, maximum: 3_600, default: 15, description: 'Seconds between two comments from one IP or e-mail (0: off)' }),
   COMMENT_MAX_LINKS: Type.Integer({ minimum: 0, maximum: 100, default: 2, description: 'More links than this flag a comment for attention' }),
   COMMENT_SPAM_WORDS: Type.String({ default: '', maxLength: 10_000, description: 'Comma-separated words or phrases that mark a comment as spam' }),
+  COMMENTS_CLOSE_AFTER_DAYS: Type.Integer({
+    minimum: 0, maximum: 36_500, default: 0,
+    description: 'Close an article\'s comment thread this many days after it was first published (0: never)',
+  }),
   COMMENT_HOLD_WORDS: Type.String({ default: '', maxLength: 10_000, description: 'Comma-separated words or phrases that flag a comment for attention' }),
   REFERENCE_CACHE_SECONDS: Type.Integer({
     minimum: 0, maximum: 3_600, default: 30,

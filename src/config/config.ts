@@ -59,6 +59,8 @@ export interface Config {
     maxLinks: number
     spamWords: string[]
     holdWords: string[]
+    /** Days after `publishedAt` at which a thread stops taking comments; 0: never. */
+    closeAfterDays: number
   }
 }
 
@@ -170,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxLinks: parsed.COMMENT_MAX_LINKS,
       spamWords: wordList(parsed.COMMENT_SPAM_WORDS),
       holdWords: wordList(parsed.COMMENT_HOLD_WORDS),
+      closeAfterDays: parsed.COMMENTS_CLOSE_AFTER_DAYS,
     },
   }
 }

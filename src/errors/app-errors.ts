@@ -48,8 +48,8 @@ export class UnauthorizedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(detail = 'Your role does not allow this operation.') {
-    super(403, 'forbidden', detail)
+  constructor(detail = 'Your role does not allow this operation.', code = 'forbidden') {
+    super(403, code, detail)
   }
 }
 

@@ -185,7 +185,15 @@ export const ModerationHistorySchema = Type.Object({ items: Type.Array(Type.Ref(
 
 export const QueueQuery = Type.Object(
   {
-    status: Type.Optional(statusEnum()),
+    status: Type.Unsafe<(typeof COMMENT_STATUSES)[number] | 'all'>({
+      type: 'string',
+      enum: [...COMMENT_STATUSES, 'all'],
+      default: 'pending',
+      description: 'The comments with this status: `pending` (the default, the work to do), or `all` for every status',
+    }),
+    needsAttention: Type.Optional(Type.Boolean({
+      description: '`true`: only comments a submission check flagged for attention; `false`: only the others. Absent: both',
+    })),
     article: Type.Optional(Type.String({ minLength: 1, maxLength: 120, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', description: 'Article slug' })),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),

@@ -126,6 +126,12 @@ const articleFields = {
   points: Type.Array(PointCode, { maxItems: 100, description: 'Point codes, in the order the article discusses them' }),
   cautions: Type.Array(Type.Ref('Caution'), { maxItems: 50 }),
   treatmentPlan: Type.Union([Type.Ref('TreatmentPlan'), Type.Null()]),
+  commentsOpen: Type.Boolean({
+    description:
+      'Whether the comment thread takes new comments (default true). False closes it: submissions get 403 `comments_closed`, ' +
+      'and the approved comments stay readable. A thread also closes on its own COMMENTS_CLOSE_AFTER_DAYS after `publishedAt` ' +
+      'when the server sets it; see `acceptingComments` and `commentsCloseAt` in the article.',
+  }),
 }
 
 export const ArticleCreateBody = Type.Object(
@@ -140,6 +146,7 @@ export const ArticleCreateBody = Type.Object(
     points: Type.Optional(articleFields.points),
     cautions: Type.Optional(articleFields.cautions),
     treatmentPlan: Type.Optional(articleFields.treatmentPlan),
+    commentsOpen: Type.Optional(articleFields.commentsOpen),
   },
   { additionalProperties: false, description: 'Creates a draft; publish it with POST …/publish' },
 )
@@ -155,6 +162,7 @@ export const ArticlePatchBody = Type.Object(
     points: Type.Optional(articleFields.points),
     cautions: Type.Optional(articleFields.cautions),
     treatmentPlan: Type.Optional(articleFields.treatmentPlan),
+    commentsOpen: Type.Optional(articleFields.commentsOpen),
   },
   { additionalProperties: false, minProperties: 1 },
 )

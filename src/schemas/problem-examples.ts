@@ -35,7 +35,9 @@ const CONFLICT_CODES: Array<[RegExp, string, string]> = [
 const DETAILS: Record<number, (operation: ExampleOperation) => { code: string; detail: string }> = {
   400: (operation) => ({ code: 'validation_failed', detail: `Invalid request: ${operation.firstField ? `${operation.firstField.in}/${operation.firstField.name} ` : ''}is invalid.` }),
   401: () => ({ code: 'unauthorized', detail: 'This operation needs an Authorization: Bearer token.' }),
-  403: () => ({ code: 'forbidden', detail: 'This operation needs one of the roles: editor, admin.' }),
+  403: (operation) => operation.method === 'post' && operation.path === '/v1/articles/{slug}/comments'
+    ? { code: 'comments_closed', detail: 'The comment thread of "facial-acupuncture-six-points" is closed: it takes no new comments.' }
+    : { code: 'forbidden', detail: 'This operation needs one of the roles: editor, admin.' },
   404: (operation) => {
     const code = NOT_FOUND_CODES.find(([pattern]) => pattern.test(operation.path))?.[1] ?? 'not_found'
     return { code, detail: code === 'not_found' ? 'Nothing exists at this address.' : `No ${code.replace(/_not_found$/, '')} matches the request.` }

@@ -322,6 +322,22 @@ export const ArticleDetailSchema = Type.Object(
     cautions: Type.Array(Type.Ref('Caution')),
     treatmentPlan: Type.Union([Type.Ref('TreatmentPlan'), Type.Null()]),
     approvedCommentCount: Type.Integer({ minimum: 0, description: 'Approved comments on this article', examples: [1] }),
+    commentsOpen: Type.Boolean({
+      description: 'The editors\' switch for the comment thread (set it with PATCH). The thread can still be closed when this is true: see `acceptingComments`.',
+      examples: [true],
+    }),
+    acceptingComments: Type.Boolean({
+      description:
+        'Whether POST /v1/articles/{slug}/comments takes a comment now: the article is published, `commentsOpen` is true and ' +
+        '`commentsCloseAt` has not passed. When false, submissions get 403 `comments_closed`; the approved comments are still listed. ' +
+        'A cached representation may lag the automatic close by up to REFERENCE_CACHE_SECONDS.',
+      examples: [true],
+    }),
+    commentsCloseAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description:
+        'When the thread closes (or closed) on its own: COMMENTS_CLOSE_AFTER_DAYS after `publishedAt`. Null when it never closes ' +
+        'on its own (the setting is off, or the article has never been published).',
+    }),
     figure: Type.Union([Type.Ref('FigureLink'), Type.Null()], { description: 'A front view of a face with the article\'s points; null when none of them is on the face' }),
     updatedAt: Type.String({ format: 'date-time' }),
     sources: Type.Ref('SourceMap'),

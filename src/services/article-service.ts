@@ -18,6 +18,7 @@ export interface ArticleInput {
   points?: string[]
   cautions?: unknown[]
   treatmentPlan?: unknown
+  commentsOpen?: boolean
 }
 
 type ArticleView = ReturnType<typeof presentArticleDetail>
@@ -50,7 +51,12 @@ const isArticleCursor = (value: Record<string, unknown>): value is { p: string; 
  * Public reads are cached (`article:`/`articles:` keys); editor writes clear the whole reference
  * cache, and moderation clears the article keys, whose approved-comment counts it changes.
  */
-export function createArticleService(prisma: PrismaClient, sources: SourceService, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
+export function createArticleService(
+  prisma: PrismaClient,
+  sources: SourceService,
+  cache: ReferenceCache = createReferenceCache({ ttlMs: 0 }),
+  threads: { closeAfterDays: number } = { closeAfterDays: 0 },
+) {
   /** The row, for callers that need more than the representation (the figure's point positions). */
   async function loadRow(slug: string, includeDrafts: boolean, client: Prisma.TransactionClient = prisma) {
     const article = await client.article.findUnique({ where: { slug }, include: DETAIL_INCLUDE })
@@ -66,7 +72,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
     const counts = await countPublicComments(client, [article.id])
     const row = { ...article, _count: { comments: counts.get(article.id) ?? 0 } }
     const sources = await client.source.findMany({ where: { id: { in: articleSourceIds(row) } } })
-    return presentArticleDetail(row, sources)
+    return presentArticleDetail(row, sources, threads.closeAfterDays)
   }
 
   async function resolvePoints(codes: string[]): Promise<string[]> {
@@ -149,6 +155,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
           sourceId: input.sourceId ?? null,
           cautions: (input.cautions ?? []) as Prisma.InputJsonValue,
           ...(input.treatmentPlan ? { treatmentPlan: input.treatmentPlan as Prisma.InputJsonValue } : {}),
+          ...(input.commentsOpen !== undefined ? { commentsOpen: input.commentsOpen } : {}),
           points: { create: pointIds.map((acupointId, position) => ({ acupointId, position })) },
         },
       })
@@ -174,6 +181,7 @@ export function createArticleService(prisma: PrismaClient, sources: SourceServic
             ...(patch.sourceId !== undefined ? { sourceId: patch.sourceId } : {}),
             ...(patch.cautions !== undefined ? { cautions: patch.cautions as Prisma.InputJsonValue } : {}),
             ...(patch.treatmentPlan !== undefined ? { treatmentPlan: patch.treatmentPlan as Prisma.InputJsonValue } : {}),
+            ...(patch.commentsOpen !== undefined ? { commentsOpen: patch.commentsOpen } : {}),
             version: { increment: 1 },
           },
         })

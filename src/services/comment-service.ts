@@ -8,6 +8,7 @@ import { classify, commentFingerprint, hasBidiControls, hasControlCharacters, is
 import { createKeyedSerializer } from './keyed-serializer.js'
 import { LRUCache } from 'lru-cache'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
+import { assertAcceptingComments } from './comment-threads.js'
 
 export interface SubmitInput {
   authorName: string
@@ -24,6 +25,8 @@ export interface SubmitMeta {
 
 export interface CommentSettings extends CommentPolicy {
   floodSeconds: number
+  /** COMMENTS_CLOSE_AFTER_DAYS: a thread stops taking comments this long after publishedAt (0: never). */
+  closeAfterDays: number
 }
 
 type CommentRow = Prisma.CommentGetPayload<{ include: { article: { select: { slug: true } } } }>
@@ -118,12 +121,12 @@ export const threadKeys = (articleId = '') => `comments:${articleId}`
 const PUBLIC_THREAD_KEYS = [threadKeys(), 'article:', 'articles:']
 
 export function createCommentService(prisma: PrismaClient, settings: CommentSettings, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
-  // Cached with the reference data: article writes (publish, unpublish, delete) clear it.
-  function publishedArticleId(slug: string): Promise<string> {
+  // Cached with the reference data: article writes (publish, unpublish, close, delete) clear it.
+  function publishedArticle(slug: string) {
     return cache.get(`article-id:${slug}`, async () => {
-      const article = await prisma.article.findUnique({ where: { slug }, select: { id: true, status: true } })
+      const article = await prisma.article.findUnique({ where: { slug }, select: { id: true, status: true, commentsOpen: true, publishedAt: true } })
       if (!article || article.status !== 'published') throw new NotFoundError(`No published article has the slug "${slug}".`, 'article_not_found')
-      return article.id
+      return article
     })
   }
 
@@ -170,7 +173,11 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
 
   return {
     async submit(slug: string, input: SubmitInput, meta: SubmitMeta) {
-      const articleId = await publishedArticleId(slug)
+      const article = await publishedArticle(slug)
+      // Decided here, before any lock or transaction: a closed thread costs a cached lookup at most.
+      // (An editor closing it while a submission is already past this point does not stop that one.)
+      assertAcceptingComments(slug, article, settings.closeAfterDays)
+      const articleId = article.id
       for (const [field, value] of [['authorName', input.authorName], ['body', input.body]] as const) {
         if (hasControlCharacters(value)) {
           throw new BadRequestError(`${field} contains control characters.`, [{ in: 'body', pointer: `/${field}`, message: 'contains control characters' }])
@@ -261,7 +268,8 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
      * cursor go to the cache's small pool. A page served from the cache, and its 304, cost no query.
      */
     async listPublic(slug: string, limit: number, cursor?: string) {
-      const articleId = await publishedArticleId(slug)
+      // A closed thread is still read as ever.
+      const { id: articleId } = await publishedArticle(slug)
       const after = decodeCursor(cursor, isKeyset)
       return cache.get(`${threadKeys(articleId)}:${limit}:${cursor ?? ''}`, async () => {
         // is_public is kept at write time (migration 20261202005850): one scan of the partial index.
@@ -281,11 +289,19 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       }, { volatile: cursor !== undefined || limit !== DEFAULT_PAGE_SIZE })
     },
 
-    async queue(filters: { status?: CommentStatus | undefined; article?: string | undefined; limit: number; cursor?: string | undefined }) {
+    /** `status`: one status, or `all`; the route defaults it to `pending`. */
+    async queue(filters: {
+      status: CommentStatus | 'all'
+      needsAttention?: boolean | undefined
+      article?: string | undefined
+      limit: number
+      cursor?: string | undefined
+    }) {
       const after = decodeCursor(filters.cursor, isKeyset)
       const rows = await prisma.comment.findMany({
         where: {
-          ...(filters.status ? { status: filters.status } : {}),
+          ...(filters.status !== 'all' ? { status: filters.status } : {}),
+          ...(filters.needsAttention !== undefined ? { needsAttention: filters.needsAttention } : {}),
           ...(filters.article ? { article: { slug: filters.article } } : {}),
           ...keysetAfter(after),
         },

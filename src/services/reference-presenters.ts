@@ -1,4 +1,5 @@
 import type { Acupoint, Article, Channel, Claim, Source } from '../generated/prisma/client.js'
+import { threadState } from './comment-threads.js'
 
 // Turn rows into the API's representations. They are pure, so the same input always gives the
 // same JSON, and therefore the same ETag.
@@ -285,7 +286,8 @@ export function presentArticleSummary(article: {
   }
 }
 
-export function presentArticleDetail(article: ArticleDetailRow, sources: Source[]) {
+/** `closeAfterDays`: COMMENTS_CLOSE_AFTER_DAYS, which decides (with `commentsOpen`) whether the thread takes comments. */
+export function presentArticleDetail(article: ArticleDetailRow, sources: Source[], closeAfterDays = 0, now: Date = new Date()) {
   const points = article.points.map((entry) => ({
     ...presentAcupointSummary(entry.acupoint),
     claims: entry.acupoint.claims.map(presentPointClaim),
@@ -304,6 +306,8 @@ export function presentArticleDetail(article: ArticleDetailRow, sources: Source[
     cautions: article.cautions as Array<{ kind: 'contraindication' | 'side_effect' | 'precaution'; condition: string; text: string }>,
     treatmentPlan: article.treatmentPlan as { phases: unknown[]; notes: string[] } | null,
     approvedCommentCount: article._count.comments,
+    commentsOpen: article.commentsOpen,
+    ...threadState(article, closeAfterDays, now),
     figure: article.points.some((entry) => figureViews(entry.acupoint.figure).includes('front'))
       ? { href: `/v1/articles/${encodeURIComponent(article.slug)}/figure.svg`, views: ['front' as const] }
       : null,

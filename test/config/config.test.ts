@@ -44,6 +44,18 @@ t.test('parses and coerces every kind of value', async (t) => {
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty value means unset')
 })
 
+t.test('COMMENTS_CLOSE_AFTER_DAYS: off (0) by default, a whole number of days otherwise', async (t) => {
+  t.equal(loadConfig({}).comments.closeAfterDays, 0, 'threads never close on their own by default')
+  t.equal(loadConfig({ COMMENTS_CLOSE_AFTER_DAYS: '' }).comments.closeAfterDays, 0, 'empty: unset')
+  t.equal(loadConfig({ COMMENTS_CLOSE_AFTER_DAYS: '0' }).comments.closeAfterDays, 0)
+  t.equal(loadConfig({ COMMENTS_CLOSE_AFTER_DAYS: '30' }).comments.closeAfterDays, 30)
+  for (const bad of ['-1', '1.5', 'thirty', '36501']) {
+    const error = t.throws(() => loadConfig({ COMMENTS_CLOSE_AFTER_DAYS: bad }), `rejects ${JSON.stringify(bad)}`) as ConfigError
+    t.type(error, ConfigError)
+    t.match(error.message, /COMMENTS_CLOSE_AFTER_DAYS/)
+  }
+})
+
 t.test('TRUST_PROXY: false, true, a hop count, or proxy addresses and ranges', async (t) => {
   t.equal(loadConfig({}).trustProxy, false)
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)

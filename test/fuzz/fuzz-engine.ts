@@ -334,6 +334,9 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
     ids: fc.tuple(fc.nat(), fc.integer({ min: 1, max: 3 })).map(([n, count]) => Array.from({ length: count }, (_, i) => `${MARK}live:id:${n + i}${MARK}`)),
     points: fc.uniqueArray(fc.constantFrom(...(target.pools.code ?? ['LI20'])), { maxLength: 4 }),
     website: fc.constant(undefined),
+    // Mostly open: a PATCH that closes the (few) published threads would turn most later
+    // submissions into 403 comments_closed, and the fuzzer would stop reaching the submission handler.
+    commentsOpen: fc.oneof({ arbitrary: fc.constant(true), weight: 5 }, { arbitrary: fc.constant(false), weight: 1 }),
     code: fc.integer({ min: 1, max: 999 }).map((n) => `EX-FZ${n}`),
     slug: fc.integer({ min: 1, max: 99_999 }).map((n) => `fuzz-article-${n}`),
     authorEmail: fc.integer({ min: 1, max: 1_000_000 }).map((n) => `reader-${n}@example.org`),

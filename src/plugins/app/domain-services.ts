@@ -37,7 +37,7 @@ export default fp(
     app.decorate('channels', createChannelService(app.prisma, cache))
     app.decorate('sources', sources)
     app.decorate('claims', createClaimService(app.prisma, acupoints, sources, cache))
-    const articles = createArticleService(app.prisma, sources, cache)
+    const articles = createArticleService(app.prisma, sources, cache, options.config.comments)
     app.decorate('articles', articles)
     // The figures' drawing basis: the landmarks the stored point positions are measured against.
     const { basis } = await readSeedFile<HeadFigureFile>('head-figure.json')

@@ -96,7 +96,9 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['articles'],
       operationId: 'updateArticle',
       summary: 'Change an article',
-      description: 'Roles: editor, admin. Needs `If-Match`: 428 without it, 412 if stale. `points` replaces the list. ' +
+      description:
+        'Roles: editor, admin. Needs `If-Match`: 428 without it, 412 if stale. `points` replaces the list. ' +
+        '`commentsOpen: false` closes the comment thread (new comments get 403 `comments_closed`; approved ones stay readable), `true` reopens it. ' +
         'An article\'s ETag ends with its approved-comment count; If-Match is compared without it, so comments approved ' +
         'since you read the article do not make your edit stale.',
       security: STAFF_SECURITY,

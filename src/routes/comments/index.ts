@@ -20,12 +20,15 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
         'comment, 429 with Retry-After when posting faster than one comment per 15 s (per IP or e-mail) or over the ' +
         'per-IP rate limit (an IPv6 client counts by its /64), and link and word checks that hold a comment for ' +
         'attention or mark it as spam. The response is always `pending`, even for a comment stored as spam, so ' +
-        'spammers learn nothing; its receipt shows it as `pending` too.',
+        'spammers learn nothing; its receipt shows it as `pending` too. A closed thread (the article\'s ' +
+        '`acceptingComments` is false: an editor set `commentsOpen` to false, or COMMENTS_CLOSE_AFTER_DAYS have passed ' +
+        'since it was published) refuses every submission, replies included, with 403 `comments_closed`; its ' +
+        'approved comments are still listed.',
       params: SlugParams,
       body: CommentSubmitBody,
       response: {
         202: withHeaders(Type.Ref('CommentAccepted'), { ...LOCATION_HEADER }, 'Accepted for moderation'),
-        ...problemResponses(400, 404, 409, 413, 415, 429, ...ALWAYS),
+        ...problemResponses(400, 403, 404, 409, 413, 415, 429, ...ALWAYS),
       },
     },
   }, async (request, reply) => {

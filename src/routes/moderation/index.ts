@@ -18,7 +18,10 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['moderation'],
       operationId: 'listModerationQueue',
       summary: 'The moderation queue',
-      description: 'Roles: moderator, admin. Oldest first; filter by `status` (e.g. `pending`) and article. Full detail, history included.',
+      description:
+        'Roles: moderator, admin. Oldest first, full detail, history included. By default only `pending` comments, the ' +
+        'work to do; `status` picks another status, or `all` for every status. Filter further by `needsAttention` ' +
+        '(what the submission checks flagged) and by article.',
       security: STAFF_SECURITY,
       querystring: QueueQuery,
       response: {

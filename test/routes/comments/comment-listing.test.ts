@@ -77,7 +77,7 @@ t.test('the moderation queue: oldest first, cursor paging, status and article fi
   t.same(pending.map((item) => item.id), entries.filter((entry) => entry.pending).map((entry) => entry.id), 'pending only, oldest first, across pages')
   t.ok(pending.every((item) => item.status === 'pending'))
 
-  const other = await queue(`article=${OTHER_SLUG}&limit=1`)
+  const other = await queue(`status=all&article=${OTHER_SLUG}&limit=1`)
   t.same(other.map((item) => item.id), entries.filter((entry) => entry.slug === OTHER_SLUG).map((entry) => entry.id), 'one article, any status')
   t.ok(other.every((item) => item.articleSlug === OTHER_SLUG))
 
@@ -85,14 +85,45 @@ t.test('the moderation queue: oldest first, cursor paging, status and article fi
   t.same(both.map((item) => item.id).filter((id) => ids.includes(id)), [ids[2]], 'filters combine')
   t.ok(both.every((item) => item.status === 'approved' && item.articleSlug === SEED_SLUG))
 
-  const everything = await queue('limit=3')
+  const everything = await queue('status=all&limit=3')
   const mine = everything.filter((item) => ids.includes(item.id))
-  t.same(mine.map((item) => item.id), entries.map((entry) => entry.id), 'without filters: every status, oldest first')
+  t.same(mine.map((item) => item.id), entries.map((entry) => entry.id), 'status=all: every status, oldest first')
   const times = everything.map((item) => item.createdAt as string)
   t.same(times, [...times].sort())
 
+  const byDefault = await queue('limit=2')
+  t.same(byDefault.map((item) => item.id), pending.map((item) => item.id), 'without a status: the pending comments only, the work to do')
+  t.ok(byDefault.every((item) => item.status === 'pending'))
+  t.notOk(byDefault.some((item) => item.id === ids[2]), 'the approved comment is not in the default queue')
+
   t.same(await queue('article=no-such-article'), [], 'an unknown article has an empty queue')
+  t.same(await queue('status=all&article=no-such-article'), [], 'with any status')
+  for (const bad of ['status=everything', 'status=', 'status=ALL', 'needsAttention=maybe']) {
+    const refused = await app.inject({ url: `/v1/moderation/comments?${bad}`, headers: moderator.headers })
+    t.equal(refused.statusCode, 400, `${bad} is refused`)
+  }
   t.equal((await app.inject({ url: '/v1/moderation/comments?cursor=bogus', headers: moderator.headers })).statusCode, 400)
+})
+
+t.test('the moderation queue filters by needsAttention, on its own and with a status', async (t) => {
+  const { app } = await buildTestApp(t, { COMMENT_FLOOD_SECONDS: '0', COMMENT_HOLD_WORDS: 'miracle cure' })
+  const moderator = await staffToken(app, 'moderator')
+  const flagged = (await submitComment(app, { payload: { body: 'A miracle cure, surely?' } })).json().id as string
+  const plain = (await submitComment(app)).json().id as string
+  const flaggedApproved = (await submitComment(app, { payload: { body: 'Another miracle cure story.' } })).json().id as string
+  t.equal((await moderate(app, flaggedApproved, 'approved', moderator.headers)).statusCode, 200)
+
+  const ids = async (query: string) => {
+    const response = await app.inject({ url: `/v1/moderation/comments?limit=100&${query}`, headers: moderator.headers })
+    t.equal(response.statusCode, 200, query)
+    return (response.json().items as Array<{ id: string; needsAttention: boolean }>).map((item) => item.id).filter((id) => [flagged, plain, flaggedApproved].includes(id))
+  }
+  t.same(await ids('needsAttention=true'), [flagged], 'pending (the default) and flagged')
+  t.same(await ids('needsAttention=false'), [plain], 'pending and not flagged')
+  t.same(await ids('status=all&needsAttention=true'), [flagged, flaggedApproved], 'flagged, any status')
+  t.same(await ids('status=approved&needsAttention=true'), [flaggedApproved])
+  t.same(await ids('status=approved&needsAttention=false'), [])
+  t.same(await ids('status=all'), [flagged, plain, flaggedApproved], 'without needsAttention: both')
 })
 
 t.test('flood control lets the same client in again once the window has passed', async (t) => {
