@@ -34,4 +34,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The same command as `npm run serve`; node runs as PID 1's child-free process so SIGTERM reaches it.
 # A 128 MB old generation keeps RSS under load near 170 MB instead of 300+ (bench/README.md).
-CMD ["node", "--max-old-space-size=128", "dist/server.js"]
+CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=8", "dist/server.js"]
