@@ -108,8 +108,8 @@ export function listenForChanges(options: ChangeListenerOptions): ChangeListener
     timer.unref()
   }
 
+  // Only ever called for the current client.
   const lost = (error?: Error) => {
-    if (!listening && client === undefined) return
     if (listening) log.warn({ err: error }, 'change listener lost its connection; reconnecting')
     listening = false
     const old = client

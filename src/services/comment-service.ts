@@ -116,9 +116,13 @@ const MODERATION_INCLUDE = {
 const DEFAULT_PAGE_SIZE = 20
 
 /** Cache keys of an article's public comment pages (every article's, without an id). */
-export const threadKeys = (articleId = '') => `comments:${articleId}`
-// A change to what the public sees of a thread changes its pages, and the approved-comment counts in article representations.
-const PUBLIC_THREAD_KEYS = [threadKeys(), 'article:', 'articles:']
+const threadKeys = (articleId = '') => `comments:${articleId}`
+/**
+ * What a change to the public view of a thread makes stale (every thread's, without an id): its
+ * pages, and the approved-comment counts in article representations.
+ */
+export const publicThreadKeys = (articleId = '') => [threadKeys(articleId), 'article:', 'articles:']
+const PUBLIC_THREAD_KEYS = publicThreadKeys()
 
 export function createCommentService(prisma: PrismaClient, settings: CommentSettings, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
   // Cached with the reference data: article writes (publish, unpublish, close, delete) clear it.

@@ -31,14 +31,12 @@ export function threadState(article: ThreadFacts, closeAfterDays: number, now: D
 
 /** 403 `comments_closed` for a submission to a thread that takes none; why is in the detail. */
 export function assertAcceptingComments(slug: string, article: ThreadFacts, closeAfterDays: number, now: Date = new Date()) {
-  if (!article.commentsOpen) {
-    throw new ForbiddenError(`The comment thread of "${slug}" is closed: it takes no new comments.`, 'comments_closed')
-  }
-  const closesAt = automaticCloseAt(article.publishedAt, closeAfterDays)
-  if (closesAt !== null && now >= closesAt) {
-    throw new ForbiddenError(
-      `The comment thread of "${slug}" closed on ${closesAt.toISOString()}, ${closeAfterDays} day(s) after the article was published: it takes no new comments.`,
-      'comments_closed',
-    )
-  }
+  const { acceptingComments, commentsCloseAt } = threadState(article, closeAfterDays, now)
+  if (acceptingComments) return
+  throw new ForbiddenError(
+    !article.commentsOpen || commentsCloseAt === null
+      ? `The comment thread of "${slug}" is closed: it takes no new comments.`
+      : `The comment thread of "${slug}" closed on ${commentsCloseAt}, ${closeAfterDays} day(s) after the article was published: it takes no new comments.`,
+    'comments_closed',
+  )
 }

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { AppConfig } from '../../config/config.js'
 import { listenForChanges, type ChangeListener } from '../../db/change-notices.js'
-import { threadKeys } from '../../services/comment-service.js'
+import { publicThreadKeys } from '../../services/comment-service.js'
 
 const SUBSCRIBE_WAIT_MS = 2_000
 
@@ -43,7 +43,7 @@ export default fp(
       listener = listenForChanges({
         url: options.config.databaseUrl,
         log: app.log,
-        onNotice: (notice) => (notice.kind === 'reference' ? cache.clear() : cache.clear(threadKeys(notice.articleId), 'article:', 'articles:')),
+        onNotice: (notice) => (notice.kind === 'reference' ? cache.clear() : cache.clear(...publicThreadKeys(notice.articleId))),
         onSubscribed: () => cache.clear(),
       })
       // Normally subscribed within milliseconds, before the first request; a database that is down
