@@ -18,6 +18,18 @@ export const EnvSchema = Type.Object({
       description: 'PostgreSQL connection URL. Unset: an embedded PostgreSQL (PGlite) under DATA_DIR.',
     }),
   ),
+  DATABASE_REPLICA_URLS: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://[^,\\s]+(,postgres(ql)?://[^,\\s]+)*$',
+      description: 'Comma-separated PostgreSQL streaming replicas for public reads (needs DATABASE_URL). Writes, staff reads and read-your-write paths stay on the primary.',
+    }),
+  ),
+  DATABASE_DIRECT_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'A direct (not pooled) connection to the primary, for LISTEN/NOTIFY when DATABASE_URL goes through PgBouncer in transaction mode. Default: DATABASE_URL.',
+    }),
+  ),
   DATA_DIR: Type.String({ minLength: 1, default: '.data', description: 'Embedded database directory' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),

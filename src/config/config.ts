@@ -27,6 +27,10 @@ export interface Config {
     connectTimeoutMs: number
     queryTimeoutMs: number
     retryAfterSeconds: number
+    /** Streaming replicas for public reads (read-replicas.ts); empty: every read on the primary. */
+    replicaUrls: string[]
+    /** Where LISTEN connects: a session on the primary, never a transaction pooler. */
+    directUrl: string | undefined
   }
   shutdownGraceMs: number
   rateLimits: {
@@ -76,13 +80,15 @@ export class ConfigError extends Error {
 
 const PATTERN_HINTS: Record<string, string> = {
   DATABASE_URL: 'must be a postgres:// or postgresql:// URL',
+  DATABASE_REPLICA_URLS: 'must be a comma-separated list of postgres:// or postgresql:// URLs',
+  DATABASE_DIRECT_URL: 'must be a postgres:// or postgresql:// URL',
   CORS_ORIGINS: 'must be *, none or a comma-separated list of http(s):// origins',
   PUBLIC_URL: 'must be an http(s):// URL without a query or fragment',
   REDIS_URL: 'must be a redis:// or rediss:// URL',
 }
 
 // Connection URLs can carry passwords: never echo them back.
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL'])
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'DATABASE_DIRECT_URL', 'REDIS_URL'])
 
 interface AjvIssue {
   instancePath: string
@@ -118,6 +124,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (typeof trustProxy === 'string') throw new ConfigError([trustProxy])
   const embedded = parsed.DATABASE_URL === undefined
+  // A replica of the embedded database cannot exist: PGlite has no replication.
+  for (const name of ['DATABASE_REPLICA_URLS', 'DATABASE_DIRECT_URL'] as const) {
+    if (embedded && parsed[name] !== undefined) throw new ConfigError([`${name} needs DATABASE_URL (the embedded database has no replicas and no pooler)`])
+  }
   return {
     databaseUrl: parsed.DATABASE_URL,
     dataDir: parsed.DATA_DIR,
@@ -138,6 +148,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       connectTimeoutMs: parsed.DB_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: parsed.DB_QUERY_TIMEOUT_MS,
       retryAfterSeconds: parsed.DB_RETRY_AFTER_SECONDS,
+      replicaUrls: parsed.DATABASE_REPLICA_URLS?.split(',') ?? [],
+      directUrl: parsed.DATABASE_DIRECT_URL,
     },
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     rateLimits: {

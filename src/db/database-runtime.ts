@@ -101,6 +101,7 @@ export async function migrate(url: string, log: Logger, config: Config): Promise
  */
 export async function prepareDatabase(database: OpenDatabase, config: Config, log: Logger): Promise<void> {
   const embeddedHere = database.kind === 'embedded' && database.startedHere
-  if (embeddedHere || config.migrateOnStart) await migrate(database.url, log, config)
+  // Migrations take a session-level advisory lock: through a transaction-mode pooler they need the direct URL.
+  if (embeddedHere || config.migrateOnStart) await migrate(config.database.directUrl ?? database.url, log, config)
   if (embeddedHere || config.seedOnStart) await withPrisma(database.url, config, (prisma) => seedDatabase(prisma, log))
 }

@@ -113,7 +113,8 @@ function presentClaimRows(rows: ClaimRow[]): { byPoint: Map<string, ReturnType<t
   return { byPoint, sources }
 }
 
-export function createAcupointService(prisma: PrismaClient, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
+/** `reader` serves the public reads (a read replica's client, read-replicas.ts); writes and their checks use `prisma`. */
+export function createAcupointService(prisma: PrismaClient, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 }), reader: PrismaClient = prisma) {
   async function findId(code: string): Promise<{ id: string; code: string }> {
     const canonical = normaliseCode(code)
     const point = await prisma.acupoint.findFirst({
@@ -126,7 +127,7 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
 
   function detail(code: string) {
     return cache.get(`acupoint:${normaliseCode(code)}`, async () => {
-      const point = await loadDetail(prisma, byCode(normaliseCode(code)))
+      const point = await loadDetail(reader, byCode(normaliseCode(code)))
       if (!point) throw new NotFoundError(`No acupoint has the code "${code}".`, 'acupoint_not_found')
       return point
     })
@@ -208,7 +209,7 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
     const after = decoded ? { s: decoded.s ?? 0, k: decoded.k } : undefined
     const organ = filters.organ ? normaliseKeyword(filters.organ) : undefined
     const effect = filters.effect ? normaliseKeyword(filters.effect) : undefined
-    const rows = await prisma.$queryRaw<ListRow[]>(listQuery({ ...filters, organ, effect }, after, filters.limit + 1))
+    const rows = await reader.$queryRaw<ListRow[]>(listQuery({ ...filters, organ, effect }, after, filters.limit + 1))
     const page = toPage(rows, filters.limit, (row) => row, (row) => encodeCursor({ s: row.score, k: row.sort_key }))
     const total = Number(rows[0]?.total ?? 0)
     // A point found by what a source claims comes with those claims, so the reader sees who claims it.
@@ -219,7 +220,7 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
     if (matches.length === 0 || page.items.length === 0) {
       return { items: page.items.map(presentListRow), nextCursor: page.nextCursor, total, sources: {} as SourceMap }
     }
-    const claims = presentClaimRows(await prisma.$queryRaw<ClaimRow[]>(matchedClaimsQuery(page.items.map((row) => row.id), matches)))
+    const claims = presentClaimRows(await reader.$queryRaw<ClaimRow[]>(matchedClaimsQuery(page.items.map((row) => row.id), matches)))
     return {
       items: page.items.map((row) => ({ ...presentListRow(row), matchedClaims: claims.byPoint.get(row.id) ?? [] })),
       nextCursor: page.nextCursor,

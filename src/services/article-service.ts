@@ -56,6 +56,8 @@ export function createArticleService(
   sources: SourceService,
   cache: ReferenceCache = createReferenceCache({ ttlMs: 0 }),
   threads: { closeAfterDays: number } = { closeAfterDays: 0 },
+  /** Serves the public reads (a read replica's client, read-replicas.ts); editors' reads and writes use `prisma`. */
+  reader: PrismaClient = prisma,
 ) {
   /** The row, for callers that need more than the representation (the figure's point positions). */
   async function loadRow(slug: string, includeDrafts: boolean, client: Prisma.TransactionClient = prisma) {
@@ -102,11 +104,11 @@ export function createArticleService(
     async detail(slug: string, includeDrafts: boolean) {
       // Editors see drafts, and always the database's current state.
       if (includeDrafts) return load(slug, true)
-      return cache.get(`article:${slug}`, () => load(slug, false))
+      return cache.get(`article:${slug}`, () => load(slug, false, reader))
     },
 
     /** A published article with its points' rows (figure positions, channels), for drawing. */
-    published: (slug: string) => loadRow(slug, false),
+    published: (slug: string) => loadRow(slug, false, reader),
 
     // A page behind a cursor has a client-chosen key: it goes to the cache's small pool.
     list: (limit: number, cursor?: string) => cache.get(`articles:${limit}:${cursor ?? ''}`, async () => {
@@ -116,7 +118,7 @@ export function createArticleService(
       const window = after
         ? Prisma.sql`WHERE r.published_at < ${new Date(after.p)} OR (r.published_at = ${new Date(after.p)} AND r.id < ${after.id}::uuid)`
         : Prisma.empty
-      const rows = await prisma.$queryRaw<ArticleListRow[]>`
+      const rows = await reader.$queryRaw<ArticleListRow[]>`
         SELECT r.*, ARRAY(SELECT p.code FROM article_points ap JOIN acupoints p ON p.id = ap.acupoint_id
                            WHERE ap.article_id = r.id ORDER BY ap.position) AS point_codes
           FROM (SELECT a.id, a.slug, a.title, a.summary, a.attribution, a.status::text AS status, a.published_at, count(*) OVER () AS total
@@ -125,7 +127,7 @@ export function createArticleService(
          ORDER BY r.published_at DESC, r.id DESC
          LIMIT ${limit + 1}`
       // The count the listing would show: replies under a hidden comment are not counted.
-      const counts = await countPublicComments(prisma, rows.slice(0, limit).map((row) => row.id))
+      const counts = await countPublicComments(reader, rows.slice(0, limit).map((row) => row.id))
       const page = toPage(rows, limit, (row) => presentArticleSummary({
         slug: row.slug,
         title: row.title,

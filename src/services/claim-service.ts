@@ -19,9 +19,10 @@ const INCLUDE = { source: true, acupoint: { select: { code: true } } } as const
 /** Claims are part of a point's representation: every write clears the reference cache. */
 export function createClaimService(
   prisma: PrismaClient, acupoints: AcupointService, sources: SourceService, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 }),
+  reader: PrismaClient = prisma,
 ) {
   async function load(id: string) {
-    const claim = await prisma.claim.findUnique({ where: { id }, include: INCLUDE })
+    const claim = await reader.claim.findUnique({ where: { id }, include: INCLUDE })
     if (!claim) throw new NotFoundError(`No claim has the id ${id}.`, 'claim_not_found')
     return claim
   }

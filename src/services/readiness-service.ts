@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks'
 import type { PrismaClient } from '../generated/prisma/client.js'
+import type { ReadRouter } from '../db/read-replicas.js'
 import { ServiceUnavailableError } from '../errors/app-errors.js'
 import type { FastifyBaseLogger } from 'fastify'
 
-export function createReadinessService(prisma: PrismaClient, retryAfterSeconds: number, log: FastifyBaseLogger) {
+export function createReadinessService(prisma: PrismaClient, reads: ReadRouter, retryAfterSeconds: number, log: FastifyBaseLogger) {
   return {
     /** Round-trips to the database; throws a 503 error when it is unreachable. */
     async check() {
@@ -15,7 +16,8 @@ export function createReadinessService(prisma: PrismaClient, retryAfterSeconds: 
         log.warn({ err: error }, 'readiness check failed')
         throw new ServiceUnavailableError('The database is unreachable.', retryAfterSeconds, 'database_unavailable')
       }
-      return { status: 'ready' as const, database: { reachable: true as const, latencyMs: Math.round((performance.now() - started) * 100) / 100 } }
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100
+      return { status: 'ready' as const, database: { reachable: true as const, latencyMs }, replicas: await reads.check() }
     },
   }
 }

@@ -83,8 +83,10 @@ export function createReferenceCache(options: {
   main?: CacheBounds
   volatile?: CacheBounds
   now?: () => number
+  /** Told of every clear: a change was committed, so read replicas must catch up before serving (read-replicas.ts). */
+  onClear?: () => void
 }): ReferenceCache {
-  const { ttlMs, main = MAIN_BOUNDS, volatile = VOLATILE_BOUNDS, now = Date.now } = options
+  const { ttlMs, main = MAIN_BOUNDS, volatile = VOLATILE_BOUNDS, now = Date.now, onClear } = options
   const pools = ttlMs > 0 ? { main: createPool(main, ttlMs, now), volatile: createPool(volatile, ttlMs, now) } : undefined
 
   return {
@@ -95,6 +97,7 @@ export function createReferenceCache(options: {
     },
 
     clear(...prefixes: string[]) {
+      onClear?.()
       for (const pool of Object.values(pools ?? {})) {
         if (prefixes.length === 0) {
           pool.cache.clear()

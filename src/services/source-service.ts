@@ -19,9 +19,10 @@ const isIdCursor = (value: Record<string, unknown>): value is { id: string } =>
   isCursorId(value.id) && Object.keys(value).length === 1
 
 /** Sources appear inside points, claims and articles: every write clears the reference cache. */
-export function createSourceService(prisma: PrismaClient, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
+/** `reader` serves the public reads (a read replica's client, read-replicas.ts); writes and their checks use `prisma`. */
+export function createSourceService(prisma: PrismaClient, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 }), reader: PrismaClient = prisma) {
   async function find(id: string) {
-    const source = await prisma.source.findUnique({ where: { id } })
+    const source = await reader.source.findUnique({ where: { id } })
     if (!source) throw new NotFoundError(`No source has the id ${id}.`, 'source_not_found')
     return source
   }
@@ -33,12 +34,12 @@ export function createSourceService(prisma: PrismaClient, cache: ReferenceCache 
 
     async list(limit: number, cursor?: string) {
       const after = decodeCursor(cursor, isIdCursor)
-      const rows = await prisma.source.findMany({
+      const rows = await reader.source.findMany({
         where: after ? { id: { gt: after.id } } : {},
         orderBy: { id: 'asc' },
         take: limit + 1,
       })
-      return { ...toPage(rows, limit, presentSource, (row) => encodeCursor({ id: row.id })), total: await prisma.source.count() }
+      return { ...toPage(rows, limit, presentSource, (row) => encodeCursor({ id: row.id })), total: await reader.source.count() }
     },
 
     /** Throws 400 unless the source exists: for bodies that refer to one. */

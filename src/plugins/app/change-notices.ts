@@ -36,14 +36,17 @@ export default fp(
       },
       close: async () => listener?.close(),
     })
-    // Nothing is cached when the cache is off, so there is nothing to keep coherent.
-    if (options.config.referenceCacheSeconds === 0) return
+    // Nothing is cached when the cache is off, so there is nothing to keep coherent, unless reads
+    // go to replicas: another instance's change must then fence them (read-replicas.ts).
+    if (options.config.referenceCacheSeconds === 0 && app.reads.replicaCount === 0) return
     // Started once the app is ready: building it (for openapi.yaml, say) needs no database.
     app.addHook('onReady', async () => {
       listener = listenForChanges({
-        url: options.config.databaseUrl,
+        // LISTEN holds a session: through a transaction-mode pooler it would be lost between transactions.
+        url: options.config.database.directUrl ?? options.config.databaseUrl,
         log: app.log,
         onNotice: (notice) => (notice.kind === 'reference' ? cache.clear() : cache.clear(...publicThreadKeys(notice.articleId))),
+        // Clearing also fences the read replicas: what changed unheard may not have reached them.
         onSubscribed: () => cache.clear(),
       })
       // Normally subscribed within milliseconds, before the first request; a database that is down

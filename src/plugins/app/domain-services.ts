@@ -29,19 +29,22 @@ declare module 'fastify' {
 export default fp(
   async function domainServices(app: FastifyInstance, options: { config: AppConfig }) {
     // One cache for all reference data: a write anywhere in it clears every representation it may appear in.
-    const cache = createReferenceCache({ ttlMs: options.config.referenceCacheSeconds * 1000 })
+    // Every clear is a committed change: read replicas must replay past it before they serve again.
+    const cache = createReferenceCache({ ttlMs: options.config.referenceCacheSeconds * 1000, onClear: () => app.reads.fence() })
     app.decorate('referenceCache', cache)
-    const acupoints = createAcupointService(app.prisma, cache)
-    const sources = createSourceService(app.prisma, cache)
+    // Public reads go through the replica router (the primary's client when there are no replicas).
+    const reader = app.reads.client
+    const acupoints = createAcupointService(app.prisma, cache, reader)
+    const sources = createSourceService(app.prisma, cache, reader)
     app.decorate('acupoints', acupoints)
-    app.decorate('channels', createChannelService(app.prisma, cache))
+    app.decorate('channels', createChannelService(reader, cache))
     app.decorate('sources', sources)
-    app.decorate('claims', createClaimService(app.prisma, acupoints, sources, cache))
-    const articles = createArticleService(app.prisma, sources, cache, options.config.comments)
+    app.decorate('claims', createClaimService(app.prisma, acupoints, sources, cache, reader))
+    const articles = createArticleService(app.prisma, sources, cache, options.config.comments, reader)
     app.decorate('articles', articles)
     // The figures' drawing basis: the landmarks the stored point positions are measured against.
     const { basis } = await readSeedFile<HeadFigureFile>('head-figure.json')
-    app.decorate('figures', createFigureService(app.prisma, articles, basis.landmarks, cache))
+    app.decorate('figures', createFigureService(reader, articles, basis.landmarks, cache))
     app.decorate('comments', createCommentService(app.prisma, options.config.comments, cache))
   },
   { name: 'domain-services', dependencies: ['prisma'] },

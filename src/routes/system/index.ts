@@ -4,7 +4,7 @@ import { ALWAYS, problemResponses } from '../../schemas/problem-schemas.js'
 import { createReadinessService } from '../../services/readiness-service.js'
 
 const systemRoutes: FastifyPluginAsyncTypebox<{ retryAfterSeconds: number }> = async (app, options) => {
-  const readiness = createReadinessService(app.prisma, options.retryAfterSeconds, app.log)
+  const readiness = createReadinessService(app.prisma, app.reads, options.retryAfterSeconds, app.log)
 
   app.get('/health', {
     schema: {
@@ -21,7 +21,7 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ retryAfterSeconds: number }> = a
       tags: ['system'],
       operationId: 'getReadiness',
       summary: 'Readiness',
-      description: 'Answers 200 when the database answers, and 503 with Retry-After while it cannot be reached.',
+      description: 'Answers 200 when the primary database answers, and 503 with Retry-After while it cannot be reached. Lists each read replica with its state; a replica that is down is out of rotation (its reads go to the primary), never a reason for 503.',
       response: { 200: Type.Ref('Readiness'), ...problemResponses(...ALWAYS) },
     },
   }, async (_request, reply) => {
