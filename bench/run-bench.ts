@@ -46,6 +46,10 @@ const { values: args } = parseArgs({
     production: { type: 'boolean', default: false },
     // Skip the second server run with REFERENCE_CACHE_SECONDS=0 (the uncached reads).
     'no-uncached': { type: 'boolean', default: false },
+    // Issue 16: the uncached reads a third time, with a streaming replica in DATABASE_REPLICA_URLS
+    // (scripts/scale/topology.sh up makes one on port 5433). PostgreSQL only.
+    replicas: { type: 'boolean', default: false },
+    'replica-port': { type: 'string', default: '5433' },
   },
 })
 
@@ -143,7 +147,7 @@ interface ScenarioResult {
   description: string
   server: Target
   /** 'cached': the server as configured; 'no-cache': the second server, REFERENCE_CACHE_SECONDS=0. */
-  phase: 'cached' | 'no-cache'
+  phase: 'cached' | 'no-cache' | 'replica'
   /** Responses with an expected status only, per second. */
   requestsPerSecond: number
   /** Every response, whatever its status, per second (what autocannon's own summary reports). */
@@ -489,7 +493,7 @@ async function main() {
     const rps = good / result.duration
     if (scenario.target === 'bare') baselineRuns.push(rps)
     const row: ScenarioResult = {
-      name: phase === 'no-cache' ? `${scenario.name} (no cache)` : scenario.name,
+      name: phase === 'no-cache' ? `${scenario.name} (no cache)` : phase === 'replica' ? `${scenario.name} (replica)` : scenario.name,
       description: scenario.description,
       server: scenario.target,
       phase,
@@ -530,6 +534,28 @@ async function main() {
     await stopChild(app.child)
   }
 
+  // And with one streaming replica taking the public reads (the cache still off, so every read is a
+  // database read the replica router places). On one 2-core machine the replica competes with the
+  // primary and the API for the same cores: this shows that it works, not that it scales.
+  let replicaUrl: string | undefined
+  if (args.replicas) {
+    if (embedded) throw new Error('--replicas needs PostgreSQL (DATABASE_URL)')
+    const url = new URL(pgUrl)
+    url.port = args['replica-port']!
+    replicaUrl = url.toString()
+    const probe = new pg.Client({ connectionString: replicaUrl, connectionTimeoutMillis: 3_000 })
+    await probe.connect().catch((error: Error) => {
+      throw new Error(`--replicas: no replica at ${url.host} (${error.message}); run scripts/scale/topology.sh up first`)
+    })
+    const { rows } = await probe.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')
+    await probe.end()
+    if (!rows[0]!.standby) throw new Error(`--replicas: ${url.host} is not a standby`)
+    console.log(`again with REFERENCE_CACHE_SECONDS=0 and DATABASE_REPLICA_URLS=${url.host}${url.pathname}`)
+    app = await startApp({ REFERENCE_CACHE_SECONDS: '0', DATABASE_REPLICA_URLS: replicaUrl })
+    for (const scenario of uncachedScenarios) results.push(await runScenario(scenario, 'replica'))
+    await stopChild(app.child)
+  }
+
   // The baseline again at the end: the machine is shared, so the bare ceiling is the mean of both.
   const closing = await runScenario(baseline!)
   closing.name = 'baseline-bare-fastify (end)'
@@ -556,6 +582,7 @@ async function main() {
       duration, warmup, connections, production, nodeFlags: nodeFlags.join(' '),
       serverEnv: settingsEnv,
       noCacheServerEnv: noCacheMemory ? { ...settingsEnv, REFERENCE_CACHE_SECONDS: '0' } : null,
+      replicaServerEnv: replicaUrl ? { ...settingsEnv, REFERENCE_CACHE_SECONDS: '0', DATABASE_REPLICA_URLS: replicaUrl } : null,
       // What the server's config resolves to for the comment defences the write scenarios exercise.
       commentDefences: { COMMENT_FLOOD_SECONDS: settingsEnv.COMMENT_FLOOD_SECONDS ?? 'default (15)', COMMENT_RATE_LIMIT_PER_MINUTE: settingsEnv.COMMENT_RATE_LIMIT_PER_MINUTE ?? 'default (10)' },
     },

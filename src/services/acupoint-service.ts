@@ -2,9 +2,10 @@ import type { ClaimKind, Prisma, PrismaClient, SourceKind } from '../generated/p
 import { BadRequestError, ConflictError, NotFoundError } from '../errors/app-errors.js'
 import { decodeCursor, encodeCursor, isCursorInt4, toPage } from '../http/pagination.js'
 import { EXTRA_POINT_SORT_BASE, sortKeyFor } from '../seed/seed-database.js'
+import { detailQuery, toDetailRow, type DetailQueryRow } from './acupoint-detail-query.js'
 import { MAX_SCORE, listQuery, matchedClaimsQuery, type ClaimRow, type ListRow } from './acupoint-search.js'
 import {
-  acupointSourceIds, presentAcupointDetail, presentAcupointSummary, presentPointClaim, presentSources, type AcupointDetailView,
+  presentAcupointDetail, presentAcupointSummary, presentPointClaim, presentSources, type AcupointDetailView,
   type SourceMap,
 } from './reference-presenters.js'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
@@ -50,16 +51,6 @@ export function normaliseKeyword(keyword: string): string {
   return KEYWORD_SYNONYMS.get(lower) ?? lower
 }
 
-const DETAIL_INCLUDE = {
-  channel: true,
-  claims: { orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }] },
-  articles: {
-    where: { article: { status: 'published' } },
-    include: { article: { select: { slug: true, title: true } } },
-    orderBy: [{ article: { publishedAt: 'desc' } }, { articleId: 'asc' }],
-  },
-} satisfies Prisma.AcupointInclude
-
 const inRange = (value: unknown, max: number): value is number => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= max
 /** A list cursor: the last row's score and sort key. `{ k }` alone is the form issued before search ranking (score 0). */
 const isListCursor = (value: Record<string, unknown>): value is { s?: number; k: number } => {
@@ -67,17 +58,13 @@ const isListCursor = (value: Record<string, unknown>): value is { s?: number; k:
   return (keys === 'k' || keys === 'k,s') && isCursorInt4(value.k) && (value.s === undefined || inRange(value.s, MAX_SCORE))
 }
 
-type Client = Pick<PrismaClient, 'acupoint' | 'source'>
-
-/** A point's representation: the point with its channel, claims and articles, then every source they cite, at once. */
-async function loadDetail(client: Client, where: Prisma.AcupointWhereInput) {
-  const point = await client.acupoint.findFirst({ where, include: DETAIL_INCLUDE })
-  if (!point) return null
-  const sources = await client.source.findMany({ where: { id: { in: acupointSourceIds(point) } } })
+/** A point's representation, with its channel, claims, articles and the sources they cite: one statement. */
+async function loadDetail(client: Pick<PrismaClient, '$queryRaw'>, by: { code: string } | { id: string }) {
+  const [found] = await client.$queryRaw<DetailQueryRow[]>(detailQuery(by))
+  if (!found) return null
+  const { point, sources } = toDetailRow(found)
   return presentAcupointDetail(point, sources)
 }
-
-const byCode = (canonical: string): Prisma.AcupointWhereInput => ({ OR: [{ code: canonical }, { alternateCodes: { has: canonical } }] })
 
 function presentListRow(row: ListRow) {
   return presentAcupointSummary({
@@ -127,7 +114,7 @@ export function createAcupointService(prisma: PrismaClient, cache: ReferenceCach
 
   function detail(code: string) {
     return cache.get(`acupoint:${normaliseCode(code)}`, async () => {
-      const point = await loadDetail(reader, byCode(normaliseCode(code)))
+      const point = await loadDetail(reader, { code: normaliseCode(code) })
       if (!point) throw new NotFoundError(`No acupoint has the code "${code}".`, 'acupoint_not_found')
       return point
     })

@@ -7,7 +7,7 @@ import { threadState } from './comment-threads.js'
 // A document (a point, a page of points, a channel, an article) carries each source it cites once,
 // in `sources`, keyed by id; its facts and claims name theirs by `sourceId`.
 
-type SourceFields = Pick<Source, 'id' | 'kind' | 'title' | 'author' | 'publisher' | 'url' | 'publishedOn' | 'note'>
+export type SourceFields = Pick<Source, 'id' | 'kind' | 'title' | 'author' | 'publisher' | 'url' | 'publishedOn' | 'note'>
 
 export function presentSource(source: SourceFields) {
   return {
@@ -230,11 +230,7 @@ export function figureViews(figure: unknown): Array<'front' | 'lateral'> {
   return (['front', 'lateral'] as const).filter((view) => view in figure)
 }
 
-export function acupointSourceIds(point: AcupointDetailRow): string[] {
-  return citedSourceIds([{ sourceId: point.standardSourceId }, { sourceId: point.channel?.standardSourceId }], point.claims)
-}
-
-export function presentAcupointDetail(point: AcupointDetailRow, sources: Source[]) {
+export function presentAcupointDetail(point: AcupointDetailRow, sources: SourceFields[]) {
   const facts = presentFacts(point)
   const claims = point.claims.map(presentPointClaim)
   const views = figureViews(point.figure)
