@@ -124,11 +124,22 @@ const threadKeys = (articleId = '') => `comments:${articleId}`
 export const publicThreadKeys = (articleId = '') => [threadKeys(articleId), 'article:', 'articles:']
 const PUBLIC_THREAD_KEYS = publicThreadKeys()
 
-export function createCommentService(prisma: PrismaClient, settings: CommentSettings, cache: ReferenceCache = createReferenceCache({ ttlMs: 0 })) {
+/**
+ * `reader` serves the public thread (a read replica's client when there are any, read-replicas.ts);
+ * submissions, receipts and moderation use the primary, `prisma`.
+ */
+export function createCommentService(
+  prisma: PrismaClient,
+  settings: CommentSettings,
+  cache: ReferenceCache = createReferenceCache({ ttlMs: 0 }),
+  reader: PrismaClient = prisma,
+) {
   // Cached with the reference data: article writes (publish, unpublish, close, delete) clear it.
+  // Read like the other public reads: the replica router only picks a replica that has replayed
+  // past every change this instance has heard of, so it is never older than the cache.
   function publishedArticle(slug: string) {
     return cache.get(`article-id:${slug}`, async () => {
-      const article = await prisma.article.findUnique({ where: { slug }, select: { id: true, status: true, commentsOpen: true, publishedAt: true } })
+      const article = await reader.article.findUnique({ where: { slug }, select: { id: true, status: true, commentsOpen: true, publishedAt: true } })
       if (!article || article.status !== 'published') throw new NotFoundError(`No published article has the slug "${slug}".`, 'article_not_found')
       return article
     })
@@ -277,7 +288,7 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
       const after = decodeCursor(cursor, isKeyset)
       return cache.get(`${threadKeys(articleId)}:${limit}:${cursor ?? ''}`, async () => {
         // is_public is kept at write time (migration 20261202005850): one scan of the partial index.
-        const rows = await prisma.$queryRaw<Array<{ id: string; parentId: string | null; authorName: string; body: string; createdAt: Date }>>`
+        const rows = await reader.$queryRaw<Array<{ id: string; parentId: string | null; authorName: string; body: string; createdAt: Date }>>`
           SELECT c.id::text AS "id", c.parent_id::text AS "parentId", c.author_name AS "authorName", c.body, c.created_at AS "createdAt"
             FROM comments c
            WHERE c.article_id = ${articleId}::uuid AND c.is_public

@@ -45,7 +45,7 @@ export default fp(
     // The figures' drawing basis: the landmarks the stored point positions are measured against.
     const { basis } = await readSeedFile<HeadFigureFile>('head-figure.json')
     app.decorate('figures', createFigureService(reader, articles, basis.landmarks, cache))
-    app.decorate('comments', createCommentService(app.prisma, options.config.comments, cache))
+    app.decorate('comments', createCommentService(app.prisma, options.config.comments, cache, reader))
   },
   { name: 'domain-services', dependencies: ['prisma'] },
 )
