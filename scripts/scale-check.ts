@@ -9,7 +9,8 @@
  * `npm run serve` starts them:
  *
  *   A  on the primary directly;
- *   B  through PgBouncer (DATABASE_URL), with DATABASE_DIRECT_URL for LISTEN and migrations;
+ *   B  through PgBouncer (DATABASE_URL), with DATABASE_DIRECT_URL for LISTEN and migrations, and
+ *      DB_PREPARED_STATEMENTS=false (Debian's PgBouncer 1.18 cannot carry named statements);
  *   C  on the primary, with the replica in DATABASE_REPLICA_URLS and its cache off, so that every
  *      public read it answers is a database read the replica router places.
  *
@@ -205,7 +206,7 @@ try {
   // A prepares the database (migrations through the direct URL), then B and C start on it.
   const a = await startInstance('A (primary)', { DATABASE_URL: urlOf(args.primary!), MIGRATE_ON_START: 'true', SEED_ON_START: 'true' }, flags)
   instances.push(a)
-  const b = await startInstance('B (PgBouncer)', { DATABASE_URL: urlOf(args.pgbouncer!), DATABASE_DIRECT_URL: urlOf(args.primary!) }, flags)
+  const b = await startInstance('B (PgBouncer)', { DATABASE_URL: urlOf(args.pgbouncer!), DATABASE_DIRECT_URL: urlOf(args.primary!), DB_PREPARED_STATEMENTS: 'false' }, flags)
   instances.push(b)
   const c = await startInstance('C (replica)', {
     DATABASE_URL: urlOf(args.primary!), DATABASE_REPLICA_URLS: urlOf(args.replica!), REFERENCE_CACHE_SECONDS: '0',

@@ -68,6 +68,13 @@ export const EnvSchema = Type.Object({
   DB_POOL_MAX: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 200, description: 'Connection pool size (default 10; 1 when embedded)' }),
   ),
+  DB_PREPARED_STATEMENTS: Type.Optional(
+    Type.Boolean({
+      description:
+        'Cache prepared statements per connection, so a repeated query is parsed and planned once (default true; false when embedded). ' +
+        'Set false behind a transaction-mode pooler that cannot carry them (PgBouncer before 1.21, or without max_prepared_statements).',
+    }),
+  ),
   DB_CONNECT_TIMEOUT_MS: PositiveInteger(2_000, 60_000, 'Give up connecting after this long'),
   DB_QUERY_TIMEOUT_MS: PositiveInteger(5_000, 300_000, 'Give up on a query after this long'),
   DB_RETRY_AFTER_SECONDS: PositiveInteger(5, 3_600, 'Retry-After sent while the database is unreachable'),

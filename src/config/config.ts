@@ -24,6 +24,8 @@ export interface Config {
   seedOnStart: boolean
   database: {
     poolMax: number
+    /** Named, per-connection prepared statements (prisma-client.ts). */
+    preparedStatements: boolean
     connectTimeoutMs: number
     queryTimeoutMs: number
     retryAfterSeconds: number
@@ -145,6 +147,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     database: {
       // PGlite is a single session: more pool connections would only queue behind each other.
       poolMax: parsed.DB_POOL_MAX ?? (embedded ? 1 : 10),
+      // PGlite keeps one session across socket connections: a name prepared by a closed
+      // connection would collide with the next one's.
+      preparedStatements: parsed.DB_PREPARED_STATEMENTS ?? !embedded,
       connectTimeoutMs: parsed.DB_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: parsed.DB_QUERY_TIMEOUT_MS,
       retryAfterSeconds: parsed.DB_RETRY_AFTER_SECONDS,
