@@ -76,6 +76,16 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     payload: { slug: 'fuzz-draft', title: 'Draft', summary: 'S', body: 'B', attribution: 'A', points: ['LI20'] },
   })
 
+  // Webhook subscriptions on .invalid hosts (RFC 6761: never resolve), so that no delivery leaves the
+  // machine. The second is kept out of the pools that PATCH and DELETE pick from, with a delivery of
+  // its own, so that redelivery keeps a subscription and a delivery that belong together.
+  const subscribe = async (eventTypes: string[]) => (await app.inject({
+    method: 'POST', url: '/v1/webhooks', headers: admin, payload: { url: 'https://hooks.fuzz.invalid/acupoint', eventTypes },
+  })).json().subscription.id as string
+  const webhookIds = [await subscribe(['comment.submitted', 'comment.status_changed', 'article.published'])]
+  const pinned = await subscribe(['comment.edited'])
+  const pinnedDelivery = (await app.inject({ method: 'POST', url: `/v1/webhooks/${pinned}/ping`, headers: admin })).json().id as string
+
   const column = async (sql: string) => (await db.query<{ v: string }>(sql)).rows.map((row) => row.v)
   const codes = await column('SELECT code AS v FROM acupoints ORDER BY code LIMIT 40')
   const slugs = await column('SELECT slug AS v FROM articles')
@@ -100,6 +110,10 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     // moderation picks from, so that fuzzed decisions do not take every parent away.
     id: commentIds.slice(3),
     approvedComments: commentIds.slice(0, 3),
+    // One array behind every webhook path: what createWebhook adds is picked by all of them.
+    ...Object.fromEntries(['', '/rotate-secret', '/ping', '/deliveries'].map((suffix) => [`/v1/webhooks/{id}${suffix}:id`, webhookIds])),
+    '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver:id': [pinned],
+    '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver:deliveryId': [pinnedDelivery],
   }
   return {
     app, db, pools, tokens,
@@ -343,6 +357,8 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
     authorName: fc.oneof({ arbitrary: fc.stringMatching(/^[A-Z][a-z]{1,12}( [A-Z][a-z]{1,12})?$/), weight: 3 }, { arbitrary: fc.string({ minLength: 1, maxLength: 40 }), weight: 1 }),
     // Unique, so that a repeat is not a 409 (and from the seed alone, so that runs replay).
     body: fc.tuple(fc.string({ minLength: 1, maxLength: 80 }), fc.nat()).map(([text, n]) => `${text} ${n}`),
+    // Hosts that never resolve: webhook deliveries must not leave the machine (sources' URLs take them too).
+    url: fc.integer({ min: 1, max: 99_999 }).map((n) => `https://hooks-${n}.fuzz.invalid/acupoint`),
   }
   // Mostly a token that may do anything, so requests reach the handlers; the rest probe the auth.
   const auth = fc.oneof(
@@ -582,6 +598,7 @@ function learn(target: FuzzTarget, operationId: string, status: number, body: st
     add('/v1/articles/{slug}/unpublish:slug', created.slug)
   }
   if (operationId === 'createAcupoint') add('code', created.code)
+  if (operationId === 'createWebhook') add('/v1/webhooks/{id}:id', (created as { subscription?: { id: string } }).subscription?.id)
 }
 
 export interface RunOptions {
