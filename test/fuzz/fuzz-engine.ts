@@ -94,12 +94,16 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const channels = await column('SELECT code AS v FROM channels')
   // Only head and face points have a figure: most codes would answer 404 no_figure.
   const drawnCodes = await column('SELECT code AS v FROM acupoints WHERE figure IS NOT NULL ORDER BY code LIMIT 40')
+  const publishedSlugs = ['facial-acupuncture-six-points']
   const pools: Record<string, string[]> = {
     code: codes,
     slug: slugs,
     // Comments go to published articles; publishing and unpublishing pick among the fuzzer's own
     // articles, so that the seed article stays open for submissions.
-    '/v1/articles/{slug}/comments:slug': ['facial-acupuncture-six-points'],
+    '/v1/articles/{slug}/comments:slug': publishedSlugs,
+    // A draft has no figure: picked from every slug, most picks were drafts the fuzzer wrote, and with
+    // the webhook operations sharing the runs the figure got too few published ones to draw.
+    '/v1/articles/{slug}/figure.svg:slug': publishedSlugs,
     '/v1/articles/{slug}/publish:slug': ['fuzz-draft'],
     '/v1/articles/{slug}/unpublish:slug': ['fuzz-draft'],
     '/v1/sources/{id}:id': sources,
@@ -403,7 +407,7 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
   }).map((plan) => {
     if (plan.liveValid) return liveValidRequest(operation, plan.livePath, plan.validQuery, plan.liveBody, target)
     let url = operation.path
-    pathParams.forEach((parameter, index) => (url = url.replace(`{${parameter.name}}`, plan.path[index]!)))
+    url = fillPath(url, pathParams, plan.path)
     const search = new URLSearchParams()
     queryParams.forEach((parameter, index) => {
       const value = plan.query[index]
@@ -453,12 +457,23 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
   })
 }
 
+/**
+ * The template with its parameters filled in, the last first: a value is a placeholder naming its
+ * pool, and a pool name may contain an earlier parameter's `{name}`
+ * (`/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver:id`), which must not be filled in its place.
+ */
+function fillPath(template: string, parameters: Array<{ name: string }>, values: string[]): string {
+  let url = template
+  for (let index = parameters.length - 1; index >= 0; index--) url = url.replace(`{${parameters[index]!.name}}`, values[index]!)
+  return url
+}
+
 const LIVE_VALID_PERCENT = 35
 
 /** A request built to succeed, from live state (resolved when it is sent). */
 function liveValidRequest(operation: SpecOperation, path: string[], query: Array<string | undefined>, body: unknown, target: FuzzTarget): FuzzRequest {
   let url = operation.path
-  operation.parameters.filter((parameter) => parameter.in === 'path').forEach((parameter, index) => (url = url.replace(`{${parameter.name}}`, path[index]!)))
+  url = fillPath(url, operation.parameters.filter((parameter) => parameter.in === 'path'), path)
   const search = new URLSearchParams()
   operation.parameters.filter((parameter) => parameter.in === 'query').forEach((parameter, index) => {
     if (query[index] !== undefined) search.append(parameter.name, query[index]!)
