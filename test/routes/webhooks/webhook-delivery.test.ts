@@ -220,3 +220,25 @@ t.test('ping goes through the same path; a hung receiver times out; a huge answe
   t.match(delivered, { status: 'delivered', lastStatusCode: 200 })
   t.ok(bytesSent > 0 && bytesSent < 50_000_000, `the answer was cut off (${bytesSent} bytes written before the connection closed)`)
 })
+
+t.test('a bulk decision sends one comment.status_changed per comment it changed, none for those already there', async (t) => {
+  const { app } = await buildTestApp(t, ENV)
+  const admin = await staffToken(app, 'admin')
+  const moderator = await staffToken(app, 'moderator', 'Bulk Mod')
+  const receiver = await startReceiver(t)
+  await subscribe(app, admin.headers, receiver.url, ['comment.status_changed'])
+  const ids: string[] = []
+  for (let i = 0; i < 3; i++) ids.push((await submitComment(app)).json().id)
+  t.equal((await moderate(app, ids[0]!, 'rejected', moderator.headers)).statusCode, 200)
+  await eventually(() => receiver.received[0], 10_000, 'the single decision')
+
+  const bulk = await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: moderator.headers, payload: { ids, status: 'rejected', force: true, reason: 'Off topic' } })
+  t.equal(bulk.statusCode, 200)
+  await eventually(() => receiver.received.length >= 3, 10_000, 'the bulk decisions')
+  await app.webhookDispatcher.idle()
+  t.equal(receiver.received.length, 3, 'one for the PATCH, one for each comment the bulk decision changed')
+  const bulkEvents = receiver.received.slice(1).map((message) => message.json.data)
+  t.same(bulkEvents.map((data) => data.commentId).sort(), ids.slice(1).sort())
+  for (const data of bulkEvents) t.match(data, { from: 'pending', to: 'rejected', reason: 'Off topic', by: { id: moderator.staffMember.id, name: 'Bulk Mod' } })
+  t.equal(new Set(receiver.received.map((message) => message.headers['webhook-id'])).size, 3, 'each its own event')
+})
