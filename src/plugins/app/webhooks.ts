@@ -14,7 +14,7 @@ declare module 'fastify' {
 
 /**
  * Webhook subscriptions and their delivery. The dispatcher runs in this process on both database
- * kinds (README: "Webhooks" says why not pg-boss); it starts when the app is ready and stops,
+ * kinds (README, "Webhooks", says why not pg-boss: pglite-socket serves one connection at a time); it starts when the app is ready and stops,
  * cancelling requests in flight, before the database connection closes.
  */
 export default fp(
