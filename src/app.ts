@@ -17,6 +17,8 @@ import authentication from './plugins/app/authentication.js'
 import systemRoutes from './routes/system/index.js'
 import staffRoutes from './routes/staff/index.js'
 import domainServices from './plugins/app/domain-services.js'
+import webhooks from './plugins/app/webhooks.js'
+import webhookRoutes from './routes/webhooks/index.js'
 import changeNotices from './plugins/app/change-notices.js'
 import rateLimits from './plugins/external/rate-limit.js'
 import commentRoutes from './routes/comments/index.js'
@@ -111,11 +113,12 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(methodNotAllowed, { notFoundPerMinute: config.rateLimits.notFoundPerMinute })
   await app.register(prisma, { config, onQuery: options.onQuery })
   await app.register(authentication)
+  await app.register(webhooks, { config })
   await app.register(domainServices, { config })
   await app.register(changeNotices, { config })
 
   await app.register(systemRoutes, { retryAfterSeconds: config.database.retryAfterSeconds })
-  for (const routes of [acupointRoutes, channelRoutes, sourceRoutes, claimRoutes, articleRoutes, moderationRoutes, staffRoutes]) {
+  for (const routes of [acupointRoutes, channelRoutes, sourceRoutes, claimRoutes, articleRoutes, moderationRoutes, staffRoutes, webhookRoutes]) {
     await app.register(routes, { prefix: '/v1' })
   }
   await app.register(commentRoutes, { prefix: '/v1', rateLimitPerMinute: config.comments.rateLimitPerMinute })

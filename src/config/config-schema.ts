@@ -111,6 +111,20 @@ export const EnvSchema = Type.Object({
   PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Shed load (503) above this heap size (0: off)' }),
   PRESSURE_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Shed load (503) above this resident set size (0: off)' }),
   PRESSURE_SAMPLE_INTERVAL_MS: PositiveInteger(1_000, 60_000, 'How often the load is sampled'),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: Type.Boolean({
+    default: false,
+    description: 'Let webhooks target loopback, private, link-local and other non-public addresses (checked at create, update and on every delivery, after DNS resolution). Off by default: an admin token must not reach the internal network',
+  }),
+  WEBHOOK_TIMEOUT_MS: PositiveInteger(10_000, 120_000, 'Give up on a webhook delivery after this long (connection and response)'),
+  WEBHOOK_MAX_RESPONSE_BYTES: PositiveInteger(65_536, 10_485_760, 'Read at most this much of a receiver\'s response (kept for the delivery log: its first 1 KiB)'),
+  WEBHOOK_MAX_ATTEMPTS: PositiveInteger(8, 30, 'Attempts per webhook delivery before it is marked failed'),
+  WEBHOOK_RETRY_BASE_MS: PositiveInteger(5_000, 3_600_000, 'First retry delay; each further retry doubles it (with jitter: 50–100 % of the delay)'),
+  WEBHOOK_RETRY_MAX_MS: PositiveInteger(3_600_000, 86_400_000, 'Longest delay between two attempts'),
+  WEBHOOK_DISABLE_AFTER_FAILURES: PositiveInteger(5, 1_000, 'Deactivate a subscription after this many deliveries in a row failed for good'),
+  WEBHOOK_POLL_INTERVAL_MS: Type.Integer({
+    minimum: 0, maximum: 3_600_000, default: 30_000,
+    description: 'How often each instance looks for due webhook deliveries it was not told about (retries, other instances\' leftovers); 0: only when told',
+  }),
   PRESSURE_RETRY_AFTER_SECONDS: PositiveInteger(2, 3_600, 'Retry-After sent when shedding load'),
 })
 

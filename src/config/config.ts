@@ -68,6 +68,19 @@ export interface Config {
     /** Days after `publishedAt` at which a thread stops taking comments; 0: never. */
     closeAfterDays: number
   }
+  webhooks: WebhookSettings
+}
+
+/** Delivery of webhooks (services/webhooks). */
+export interface WebhookSettings {
+  allowPrivateTargets: boolean
+  timeoutMs: number
+  maxResponseBytes: number
+  maxAttempts: number
+  retryBaseMs: number
+  retryMaxMs: number
+  disableAfterFailures: number
+  pollIntervalMs: number
 }
 
 /** What `buildApp` needs: the configuration with the database already chosen. */
@@ -190,6 +203,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       spamWords: wordList(parsed.COMMENT_SPAM_WORDS),
       holdWords: wordList(parsed.COMMENT_HOLD_WORDS),
       closeAfterDays: parsed.COMMENTS_CLOSE_AFTER_DAYS,
+    },
+    webhooks: {
+      allowPrivateTargets: parsed.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      timeoutMs: parsed.WEBHOOK_TIMEOUT_MS,
+      maxResponseBytes: parsed.WEBHOOK_MAX_RESPONSE_BYTES,
+      maxAttempts: parsed.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: parsed.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: Math.max(parsed.WEBHOOK_RETRY_MAX_MS, parsed.WEBHOOK_RETRY_BASE_MS),
+      disableAfterFailures: parsed.WEBHOOK_DISABLE_AFTER_FAILURES,
+      pollIntervalMs: parsed.WEBHOOK_POLL_INTERVAL_MS,
     },
   }
 }

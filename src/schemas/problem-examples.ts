@@ -21,6 +21,8 @@ const NOT_FOUND_CODES: Array<[RegExp, string]> = [
   [/^\/v1\/articles\/\{slug\}(\/publish|\/unpublish)?$/, 'article_not_found'],
   [/^\/v1\/articles\/\{slug\}\/comments$/, 'article_not_found'],
   [/\/comments(\/bulk|\/\{id\})/, 'comment_not_found'],
+  [/^\/v1\/webhooks\/\{id\}\/deliveries\/\{deliveryId\}/, 'delivery_not_found'],
+  [/^\/v1\/webhooks\//, 'webhook_not_found'],
 ]
 
 // Conflicts: what each kind of write collides with.
@@ -29,6 +31,7 @@ const CONFLICT_CODES: Array<[RegExp, string, string]> = [
   [/^post \/v1\/acupoints$/, 'duplicate_acupoint', 'A point with the code EX-HN5 already exists.'],
   [/^patch \/v1\/acupoints\//, 'duplicate_acupoint', 'Another point already has channel LI and number 20.'],
   [/^post \/v1\/articles$/, 'duplicate_slug', 'An article with the slug facial-acupuncture-six-points already exists.'],
+  [/^post \/v1\/webhooks\/\{id\}\/(ping|deliveries)/, 'webhook_inactive', 'The subscription is inactive: activate it (PATCH active: true) first.'],
   [/^delete /, 'still_referenced', 'Claims or articles still refer to it: remove those references first.'],
 ]
 

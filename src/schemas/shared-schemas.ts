@@ -13,6 +13,7 @@ import {
   PublicCommentSchema,
 } from './comment-schemas.js'
 import { HealthSchema, OpenApiDocumentSchema, ReadinessSchema } from './system-schemas.js'
+import { WEBHOOK_SCHEMAS } from './webhook-schemas.js'
 
 /**
  * Every schema with an `$id`. They are added to the app once, so routes can `Type.Ref` them and
@@ -65,4 +66,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   BulkModerationResultSchema,
   CommentCountsSchema,
   ErasureResultSchema,
+  ...WEBHOOK_SCHEMAS,
 ]

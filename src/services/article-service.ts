@@ -6,6 +6,7 @@ import { articleSourceIds, presentArticleDetail, presentArticleSummary } from '.
 import type { SourceService } from './source-service.js'
 import { countPublicComments } from './comment-visibility.js'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
+import { recordWebhookEvent } from './webhooks/webhook-events.js'
 
 export interface ArticleInput {
   slug: string
@@ -58,6 +59,8 @@ export function createArticleService(
   threads: { closeAfterDays: number } = { closeAfterDays: 0 },
   /** Serves the public reads (a read replica's client, read-replicas.ts); editors' reads and writes use `prisma`. */
   reader: PrismaClient = prisma,
+  /** Told after a commit that queued webhook deliveries, so they go out at once. */
+  onOutbox: () => void = () => {},
 ) {
   /** The row, for callers that need more than the representation (the figure's point positions). */
   async function loadRow(slug: string, includeDrafts: boolean, client: Prisma.TransactionClient = prisma) {
@@ -193,14 +196,20 @@ export function createArticleService(
 
     /** Publishing twice (or unpublishing a draft) is a no-op that answers the current article. */
     setStatus: (slug: string, status: 'draft' | 'published', check: (current: ArticleView) => void) => invalidating(cache, async () => {
+      let queued = 0
       await mutate(slug, check, async (tx, id) => {
         const current = await tx.article.findUniqueOrThrow({ where: { id }, select: { status: true, publishedAt: true } })
         if (current.status === status) return
-        await tx.article.update({
+        const updated = await tx.article.update({
           where: { id },
           data: { status, publishedAt: status === 'published' ? (current.publishedAt ?? new Date()) : current.publishedAt, version: { increment: 1 } },
+          select: { title: true, publishedAt: true },
+        })
+        queued = await recordWebhookEvent(tx, status === 'published' ? 'article.published' : 'article.unpublished', {
+          articleId: id, articleSlug: slug, title: updated.title, status, publishedAt: updated.publishedAt?.toISOString() ?? null,
         })
       })
+      if (queued > 0) onOutbox()
       return load(slug, true)
     }),
 

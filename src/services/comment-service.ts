@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, PreconditionRequiredError, TooManyRequestsError } from '../errors/app-errors.js'
@@ -9,6 +9,7 @@ import { createKeyedSerializer } from './keyed-serializer.js'
 import { LRUCache } from 'lru-cache'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 import { assertAcceptingComments } from './comment-threads.js'
+import { outboxInsertSql } from './webhooks/webhook-events.js'
 
 export interface SubmitInput {
   authorName: string
@@ -124,6 +125,21 @@ const threadKeys = (articleId = '') => `comments:${articleId}`
 export const publicThreadKeys = (articleId = '') => [threadKeys(articleId), 'article:', 'articles:']
 const PUBLIC_THREAD_KEYS = publicThreadKeys()
 
+const ISO_UTC = (column: string) => Prisma.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`)
+
+/**
+ * The comment.status_changed outbox insert for the rows of `changes` (columns id, from_status,
+ * event_id): what the moderator decided, by whom, on which comment. Never the e-mail or address.
+ */
+const statusChangedSql = (changes: Prisma.Sql, status: CommentStatus, reason: string | undefined, staffMemberId: string) => outboxInsertSql(
+  'comment.status_changed',
+  Prisma.sql`ch.event_id`,
+  Prisma.sql`jsonb_build_object('commentId', cm.id::text, 'articleId', cm.article_id::text, 'articleSlug', a.slug, 'parentId', cm.parent_id::text,
+    'authorName', cm.author_name, 'body', cm.body, 'from', ch.from_status::text, 'to', ${status}::text, 'reason', ${reason ?? null}::text,
+    'by', jsonb_build_object('id', st.id::text, 'name', st.name), 'changedAt', ${ISO_UTC('CURRENT_TIMESTAMP')})`,
+  Prisma.sql`${changes} JOIN comments cm ON cm.id = ch.id JOIN articles a ON a.id = cm.article_id JOIN staff_members st ON st.id = ${staffMemberId}::uuid`,
+)
+
 /**
  * `reader` serves the public thread (a read replica's client when there are any, read-replicas.ts);
  * submissions, receipts and moderation use the primary, `prisma`.
@@ -133,6 +149,8 @@ export function createCommentService(
   settings: CommentSettings,
   cache: ReferenceCache = createReferenceCache({ ttlMs: 0 }),
   reader: PrismaClient = prisma,
+  /** Told after a commit that queued webhook deliveries, so they go out at once. */
+  onOutbox: () => void = () => {},
 ) {
   // Cached with the reference data: article writes (publish, unpublish, close, delete) clear it.
   // Read like the other public reads: the replica router only picks a replica that has replayed
@@ -241,7 +259,10 @@ export function createCommentService(
           await refuseRepeat(tx, submitter)
           // The comment and its submission event in one statement (one round trip, not three).
           const reason = verdict.signals.length > 0 ? `Submitted; ${verdict.signals.map((signal) => signal.detail).join(' ')}` : 'Submitted'
-          const [row] = await tx.$queryRaw<[{ id: string; createdAt: Date }]>`
+          // Moderators hear of the comments held for them; spam is never announced.
+          const announce = verdict.status === 'pending'
+          const announced = { articleId, articleSlug: slug, parentId: input.parentId ?? null, authorName, body, status: verdict.status, needsAttention: verdict.needsAttention }
+          const [row] = await tx.$queryRaw<[{ id: string; createdAt: Date; queued: number }]>`
             WITH comment AS (
               INSERT INTO comments (id, article_id, parent_id, author_name, author_email, body, status, needs_attention, spam_signals,
                                     ip_address, client_key, user_agent, fingerprint, receipt_token_hash, updated_at)
@@ -253,10 +274,14 @@ export function createCommentService(
             event AS (
               INSERT INTO moderation_events (id, comment_id, to_status, reason, created_at)
               SELECT gen_random_uuid(), id, ${verdict.status}::"CommentStatus", ${reason}, created_at FROM comment)
-            SELECT id::text AS id, created_at AS "createdAt" FROM comment`
+            ${announce ? Prisma.sql`, hook AS (${outboxInsertSql('comment.submitted', Prisma.sql`${randomUUID()}::uuid`,
+              Prisma.sql`jsonb_build_object('commentId', comment.id::text, 'createdAt', ${ISO_UTC('comment.created_at')}) || ${JSON.stringify(announced)}::jsonb`,
+              Prisma.sql`comment`)} RETURNING 1)` : Prisma.empty}
+            SELECT id::text AS id, created_at AS "createdAt", ${announce ? Prisma.sql`(SELECT count(*)::int FROM hook)` : Prisma.sql`0`} AS queued FROM comment`
           return row
         })
         for (const key of [...keys, `fingerprint:${fingerprint}`]) recent?.set(key, created.createdAt.getTime())
+        if (created.queued > 0) onOutbox()
         return created
       })
       return { id: comment.id, status: 'pending' as const, receiptToken, createdAt: comment.createdAt.toISOString() }
@@ -349,7 +374,7 @@ export function createCommentService(
      * holding the same ETag exactly one wins; the event is written by the same statement.
      */
     async setStatus(id: string, ifMatch: string, status: CommentStatus, reason: string | undefined, staffMemberId: string) {
-      const [outcome] = await invalidating(cache, () => prisma.$queryRaw<Array<{ matched: boolean; current: CommentStatus; changed: boolean }>>`
+      const [outcome] = await invalidating(cache, () => prisma.$queryRaw<Array<{ matched: boolean; current: CommentStatus; changed: boolean; queued: number }>>`
         WITH before AS (SELECT c.id, c.status, c.version, c.updated_at FROM comments c WHERE c.id = ${id}::uuid),
         changed AS (
           UPDATE comments c SET status = ${status}::"CommentStatus", version = c.version + 1, updated_at = CURRENT_TIMESTAMP
@@ -358,9 +383,14 @@ export function createCommentService(
         event AS (
           INSERT INTO moderation_events (id, comment_id, staff_member_id, from_status, to_status, reason, created_at)
           SELECT gen_random_uuid(), b.id, ${staffMemberId}::uuid, b.status, ${status}::"CommentStatus", ${reason ?? null}, CURRENT_TIMESTAMP
-            FROM before b JOIN changed USING (id))
-        SELECT ${commentEtagSql('b')} = ${ifMatch} AS matched, b.status::text AS current, EXISTS (SELECT 1 FROM changed) AS changed FROM before b`,
+            FROM before b JOIN changed USING (id)),
+        -- The webhook outbox in the same statement, so in the same transaction as the decision.
+        hook AS (${statusChangedSql(Prisma.sql`(SELECT b.id, b.status AS from_status, ${randomUUID()}::uuid AS event_id FROM before b JOIN changed USING (id)) AS ch`,
+          status, reason, staffMemberId)} RETURNING 1)
+        SELECT ${commentEtagSql('b')} = ${ifMatch} AS matched, b.status::text AS current, EXISTS (SELECT 1 FROM changed) AS changed,
+               (SELECT count(*)::int FROM hook) AS queued FROM before b`,
       ...PUBLIC_THREAD_KEYS)
+      if (outcome?.queued) onOutbox()
       if (!outcome) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
       // Stale, or changed by someone else between this statement's snapshot and its update.
       if (!outcome.matched || (!outcome.changed && outcome.current !== status)) throw new PreconditionFailedError()
@@ -426,8 +456,17 @@ export function createCommentService(
           await tx.moderationEvent.create({ data: { commentId: id, staffMemberId, fromStatus: row.status, toStatus: status, reason: reason ?? null, forced: force && !expected.has(id) } })
           results.push({ id, outcome: 'updated' as const, fromStatus: row.status, toStatus: status, version: updated.version, etag: commentEtag(updated) })
         }
-        return { status, results }
-      }), ...PUBLIC_THREAD_KEYS)
+        const changed = results.filter((result) => result.outcome === 'updated')
+        // One statement for every change's webhook event, in the decision's transaction.
+        const queued = changed.length === 0 ? 0 : await tx.$executeRaw(statusChangedSql(
+          Prisma.sql`unnest(${changed.map((result) => result.id)}::uuid[], ${changed.map((result) => result.fromStatus)}::text[],
+                            ${changed.map(() => randomUUID())}::uuid[]) AS ch(id, from_status, event_id)`,
+          status, reason, staffMemberId))
+        return { status, results, queued }
+      }), ...PUBLIC_THREAD_KEYS).then(({ queued, ...result }) => {
+        if (queued > 0) onOutbox()
+        return result
+      })
     },
 
     /**

@@ -106,3 +106,12 @@ t.test('the server refuses to start on a bad value, with a message and no stack 
   t.match(result.stderr, /Invalid configuration:\n {2}- PORT must be integer \(got "not-a-port"\)/)
   t.notMatch(result.stderr, /\n\s+at /, 'no stack trace')
 })
+
+t.test('webhook settings: private targets refused unless asked for; retry bounds', async (t) => {
+  const defaults = loadConfig({}).webhooks
+  t.match(defaults, { allowPrivateTargets: false, timeoutMs: 10_000, maxResponseBytes: 65_536, maxAttempts: 8, retryBaseMs: 5_000, disableAfterFailures: 5 })
+  t.equal(loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }).webhooks.allowPrivateTargets, true)
+  t.equal(loadConfig({ WEBHOOK_RETRY_BASE_MS: '20000', WEBHOOK_RETRY_MAX_MS: '1000' }).webhooks.retryMaxMs, 20_000, 'the maximum is never below the base')
+  t.throws(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'maybe' }), /WEBHOOK_ALLOW_PRIVATE_TARGETS/)
+  t.throws(() => loadConfig({ WEBHOOK_MAX_ATTEMPTS: '0' }), /WEBHOOK_MAX_ATTEMPTS/)
+})

@@ -44,7 +44,9 @@ async function catalog(db: TestDatabase) {
                  WHERE pronamespace = 'public'::regnamespace AND proname <> ALL ('{${HAND_WRITTEN.functions.join(',')}}'::text[])
                    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
                  ORDER BY 1, 2`,
-    triggers: `SELECT tgrelid::regclass::text AS "table", tgname FROM pg_trigger WHERE NOT tgisinternal
+    // Only the app's schema: what another tool keeps in a schema of its own (a job queue's, say) is not compared.
+    triggers: `SELECT tgrelid::regclass::text AS "table", tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                WHERE NOT tgisinternal AND c.relnamespace = 'public'::regnamespace
                 AND tgrelid::regclass::text || '.' || tgname <> ALL ('{${HAND_WRITTEN.triggers.join(',')}}'::text[]) ORDER BY 1, 2`,
   }
   const result: Record<string, unknown[]> = {}
@@ -96,7 +98,8 @@ t.test('schema.prisma and the migrations agree', async (t) => {
                AND indexname = ANY ($2::text[])) AS indexes,
            (SELECT array_agg(table_name || '.' || column_name ORDER BY table_name, column_name) FROM information_schema.columns
              WHERE table_schema = 'public' AND is_generated = 'ALWAYS') AS "generatedColumns",
-           (SELECT array_agg(tgrelid::regclass::text || '.' || tgname ORDER BY tgrelid::regclass::text || '.' || tgname) FROM pg_trigger WHERE NOT tgisinternal) AS triggers`,
+           (SELECT array_agg(tgrelid::regclass::text || '.' || tgname ORDER BY tgrelid::regclass::text || '.' || tgname) FROM pg_trigger t
+              JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT tgisinternal AND c.relnamespace = 'public'::regnamespace) AS triggers`,
     [HAND_WRITTEN.functions, HAND_WRITTEN.indexes])
   t.same(present, HAND_WRITTEN, 'the hand-written extensions, functions, indexes, generated columns and triggers exist')
   const folded = await migrated.one(`SELECT search_fold('Yíngxiāng HÉGǓ') AS fold, search_key('LI 20') AS code, search_key('Lǚ-gōu') AS key`)

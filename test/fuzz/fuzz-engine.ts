@@ -76,6 +76,16 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     payload: { slug: 'fuzz-draft', title: 'Draft', summary: 'S', body: 'B', attribution: 'A', points: ['LI20'] },
   })
 
+  // Webhook subscriptions on .invalid hosts (RFC 6761: never resolve), so that no delivery leaves the
+  // machine. The second is kept out of the pools that PATCH and DELETE pick from, with a delivery of
+  // its own, so that redelivery keeps a subscription and a delivery that belong together.
+  const subscribe = async (eventTypes: string[]) => (await app.inject({
+    method: 'POST', url: '/v1/webhooks', headers: admin, payload: { url: 'https://hooks.fuzz.invalid/acupoint', eventTypes },
+  })).json().subscription.id as string
+  const webhookIds = [await subscribe(['comment.submitted', 'comment.status_changed', 'article.published'])]
+  const pinned = await subscribe(['comment.edited'])
+  const pinnedDelivery = (await app.inject({ method: 'POST', url: `/v1/webhooks/${pinned}/ping`, headers: admin })).json().id as string
+
   const column = async (sql: string) => (await db.query<{ v: string }>(sql)).rows.map((row) => row.v)
   const codes = await column('SELECT code AS v FROM acupoints ORDER BY code LIMIT 40')
   const slugs = await column('SELECT slug AS v FROM articles')
@@ -84,12 +94,16 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const channels = await column('SELECT code AS v FROM channels')
   // Only head and face points have a figure: most codes would answer 404 no_figure.
   const drawnCodes = await column('SELECT code AS v FROM acupoints WHERE figure IS NOT NULL ORDER BY code LIMIT 40')
+  const publishedSlugs = ['facial-acupuncture-six-points']
   const pools: Record<string, string[]> = {
     code: codes,
     slug: slugs,
     // Comments go to published articles; publishing and unpublishing pick among the fuzzer's own
     // articles, so that the seed article stays open for submissions.
-    '/v1/articles/{slug}/comments:slug': ['facial-acupuncture-six-points'],
+    '/v1/articles/{slug}/comments:slug': publishedSlugs,
+    // A draft has no figure: picked from every slug, most picks were drafts the fuzzer wrote, and with
+    // the webhook operations sharing the runs the figure got too few published ones to draw.
+    '/v1/articles/{slug}/figure.svg:slug': publishedSlugs,
     '/v1/articles/{slug}/publish:slug': ['fuzz-draft'],
     '/v1/articles/{slug}/unpublish:slug': ['fuzz-draft'],
     '/v1/sources/{id}:id': sources,
@@ -100,6 +114,10 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     // moderation picks from, so that fuzzed decisions do not take every parent away.
     id: commentIds.slice(3),
     approvedComments: commentIds.slice(0, 3),
+    // One array behind every webhook path: what createWebhook adds is picked by all of them.
+    ...Object.fromEntries(['', '/rotate-secret', '/ping', '/deliveries'].map((suffix) => [`/v1/webhooks/{id}${suffix}:id`, webhookIds])),
+    '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver:id': [pinned],
+    '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver:deliveryId': [pinnedDelivery],
   }
   return {
     app, db, pools, tokens,
@@ -343,6 +361,8 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
     authorName: fc.oneof({ arbitrary: fc.stringMatching(/^[A-Z][a-z]{1,12}( [A-Z][a-z]{1,12})?$/), weight: 3 }, { arbitrary: fc.string({ minLength: 1, maxLength: 40 }), weight: 1 }),
     // Unique, so that a repeat is not a 409 (and from the seed alone, so that runs replay).
     body: fc.tuple(fc.string({ minLength: 1, maxLength: 80 }), fc.nat()).map(([text, n]) => `${text} ${n}`),
+    // Hosts that never resolve: webhook deliveries must not leave the machine (sources' URLs take them too).
+    url: fc.integer({ min: 1, max: 99_999 }).map((n) => `https://hooks-${n}.fuzz.invalid/acupoint`),
   }
   // Mostly a token that may do anything, so requests reach the handlers; the rest probe the auth.
   const auth = fc.oneof(
@@ -387,7 +407,7 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
   }).map((plan) => {
     if (plan.liveValid) return liveValidRequest(operation, plan.livePath, plan.validQuery, plan.liveBody, target)
     let url = operation.path
-    pathParams.forEach((parameter, index) => (url = url.replace(`{${parameter.name}}`, plan.path[index]!)))
+    url = fillPath(url, pathParams, plan.path)
     const search = new URLSearchParams()
     queryParams.forEach((parameter, index) => {
       const value = plan.query[index]
@@ -437,12 +457,23 @@ function operationRequest(spec: OpenApiDocument, operation: SpecOperation, targe
   })
 }
 
+/**
+ * The template with its parameters filled in, the last first: a value is a placeholder naming its
+ * pool, and a pool name may contain an earlier parameter's `{name}`
+ * (`/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver:id`), which must not be filled in its place.
+ */
+function fillPath(template: string, parameters: Array<{ name: string }>, values: string[]): string {
+  let url = template
+  for (let index = parameters.length - 1; index >= 0; index--) url = url.replace(`{${parameters[index]!.name}}`, values[index]!)
+  return url
+}
+
 const LIVE_VALID_PERCENT = 35
 
 /** A request built to succeed, from live state (resolved when it is sent). */
 function liveValidRequest(operation: SpecOperation, path: string[], query: Array<string | undefined>, body: unknown, target: FuzzTarget): FuzzRequest {
   let url = operation.path
-  operation.parameters.filter((parameter) => parameter.in === 'path').forEach((parameter, index) => (url = url.replace(`{${parameter.name}}`, path[index]!)))
+  url = fillPath(url, operation.parameters.filter((parameter) => parameter.in === 'path'), path)
   const search = new URLSearchParams()
   operation.parameters.filter((parameter) => parameter.in === 'query').forEach((parameter, index) => {
     if (query[index] !== undefined) search.append(parameter.name, query[index]!)
@@ -582,6 +613,7 @@ function learn(target: FuzzTarget, operationId: string, status: number, body: st
     add('/v1/articles/{slug}/unpublish:slug', created.slug)
   }
   if (operationId === 'createAcupoint') add('code', created.code)
+  if (operationId === 'createWebhook') add('/v1/webhooks/{id}:id', (created as { subscription?: { id: string } }).subscription?.id)
 }
 
 export interface RunOptions {

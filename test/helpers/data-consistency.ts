@@ -21,6 +21,12 @@ export async function checkDataConsistency(db: TestDatabase): Promise<string[]> 
     ['claims without a point or source', 'SELECT c.id FROM claims c LEFT JOIN acupoints a ON a.id = c.acupoint_id LEFT JOIN sources s ON s.id = c.source_id WHERE a.id IS NULL OR s.id IS NULL'],
     ['article points without an article or point', 'SELECT ap.article_id AS id FROM article_points ap LEFT JOIN articles a ON a.id = ap.article_id LEFT JOIN acupoints p ON p.id = ap.acupoint_id WHERE a.id IS NULL OR p.id IS NULL'],
   ]
+  orphans.push(
+    ['webhook deliveries without a subscription', 'SELECT d.id FROM webhook_deliveries d LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id WHERE s.id IS NULL'],
+    // A payload goes to a third party: never a commenter's e-mail address, IP address or user agent.
+    ['webhook payloads with personal data', `SELECT d.id FROM webhook_deliveries d WHERE d.payload::text ~* '"(authorEmail|email|ipAddress|userAgent|clientKey)"'
+       OR EXISTS (SELECT 1 FROM comments c WHERE strpos(d.payload::text, c.author_email) > 0 OR strpos(d.payload::text, c.ip_address) > 0)`],
+  )
   for (const [what, sql] of orphans) {
     const { rows } = await db.query<{ id: string }>(sql)
     if (rows.length > 0) problems.push(`${rows.length} ${what}: ${rows.slice(0, 3).map((row) => row.id).join(', ')}`)

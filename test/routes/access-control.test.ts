@@ -44,6 +44,10 @@ function fixtures(app: FastifyInstance, admin: Record<string, string>) {
       await created({ method: 'POST', url: `/v1/articles/${slug}/publish` })
       return slug
     },
+    webhook: async () => (await created({
+      method: 'POST', url: '/v1/webhooks', payload: { url: `https://hooks-${next()}.access.invalid/`, eventTypes: ['article.published'] },
+    })).json().subscription.id as string,
+    delivery: async (id: string) => (await created({ method: 'POST', url: `/v1/webhooks/${id}/ping` })).json().id as string,
     comment: async () => {
       const response = await submitComment(app)
       if (response.statusCode !== 202) throw new Error(`comment fixture: ${response.statusCode} ${response.body}`)
@@ -98,6 +102,21 @@ const REQUESTS: Record<string, (f: Fixtures) => Promise<Request>> = {
   moderateComment: async (f) => {
     const { id } = await f.comment()
     return { method: 'PATCH', url: `/v1/comments/${id}`, headers: { 'if-match': await f.etag(`/v1/moderation/comments/${id}`) }, payload: { status: 'rejected' } }
+  },
+  createWebhook: async () => ({ method: 'POST', url: '/v1/webhooks', payload: { url: 'https://hooks.access.invalid/', eventTypes: ['comment.submitted'] } }),
+  listWebhooks: async () => ({ method: 'GET', url: '/v1/webhooks' }),
+  getWebhook: async (f) => ({ method: 'GET', url: `/v1/webhooks/${await f.webhook()}` }),
+  updateWebhook: async (f) => {
+    const id = await f.webhook()
+    return { method: 'PATCH', url: `/v1/webhooks/${id}`, headers: { 'if-match': await f.etag(`/v1/webhooks/${id}`) }, payload: { description: 'Edited' } }
+  },
+  deleteWebhook: async (f) => ({ method: 'DELETE', url: `/v1/webhooks/${await f.webhook()}` }),
+  rotateWebhookSecret: async (f) => ({ method: 'POST', url: `/v1/webhooks/${await f.webhook()}/rotate-secret` }),
+  pingWebhook: async (f) => ({ method: 'POST', url: `/v1/webhooks/${await f.webhook()}/ping` }),
+  listWebhookDeliveries: async (f) => ({ method: 'GET', url: `/v1/webhooks/${await f.webhook()}/deliveries` }),
+  redeliverWebhook: async (f) => {
+    const id = await f.webhook()
+    return { method: 'POST', url: `/v1/webhooks/${id}/deliveries/${await f.delivery(id)}/redeliver` }
   },
   getCommentHistory: async (f) => ({ method: 'GET', url: `/v1/comments/${(await f.comment()).id}/history` }),
 }

@@ -40,12 +40,12 @@ export default fp(
     app.decorate('channels', createChannelService(reader, cache))
     app.decorate('sources', sources)
     app.decorate('claims', createClaimService(app.prisma, acupoints, sources, cache, reader))
-    const articles = createArticleService(app.prisma, sources, cache, options.config.comments, reader)
+    const articles = createArticleService(app.prisma, sources, cache, options.config.comments, reader, app.webhookDispatcher.poke)
     app.decorate('articles', articles)
     // The figures' drawing basis: the landmarks the stored point positions are measured against.
     const { basis } = await readSeedFile<HeadFigureFile>('head-figure.json')
     app.decorate('figures', createFigureService(reader, articles, basis.landmarks, cache))
-    app.decorate('comments', createCommentService(app.prisma, options.config.comments, cache, reader))
+    app.decorate('comments', createCommentService(app.prisma, options.config.comments, cache, reader, app.webhookDispatcher.poke))
   },
-  { name: 'domain-services', dependencies: ['prisma'] },
+  { name: 'domain-services', dependencies: ['prisma', 'webhooks'] },
 )

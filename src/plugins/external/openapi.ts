@@ -220,6 +220,7 @@ export default fp(
           { name: 'comments', description: 'Reader comments: held for moderation, public once approved' },
           { name: 'moderation', description: 'The moderation queue, decisions, history and erasure' },
           { name: 'staff', description: 'Staff identity' },
+          { name: 'webhooks', description: 'Signed event deliveries (Standard Webhooks) to subscribers\' URLs, with their delivery log' },
         ],
         servers: [server],
         components: {
