@@ -336,14 +336,11 @@ export function createCommentService(prisma: PrismaClient, settings: CommentSett
                  c.withdrawn_at AS "withdrawnAt"
             FROM comments c
            WHERE c.article_id = ${articleId}::uuid AND c.is_public
-             -- A withdrawn comment is listed (as a tombstone) only while a reply below it is shown:
-             -- a public descendant that is not withdrawn itself. Rare rows, so the recursion is too.
-             AND (c.withdrawn_at IS NULL OR EXISTS (
-                   WITH RECURSIVE below AS (
-                     SELECT r.id, r.withdrawn_at FROM comments r WHERE r.parent_id = c.id AND r.is_public
-                     UNION ALL
-                     SELECT r.id, r.withdrawn_at FROM comments r JOIN below b ON r.parent_id = b.id WHERE r.is_public)
-                   SELECT 1 FROM below WHERE below.withdrawn_at IS NULL))
+             -- A withdrawn comment is listed (as an empty tombstone) only while it holds a public reply,
+             -- so that no listed reply's parentId names a comment that is not listed (one index probe,
+             -- for withdrawn rows only). A tombstone whose only public replies are withdrawn and
+             -- childless tombstones themselves is still listed: never a dangling parentId, at worst an empty one.
+             AND (c.withdrawn_at IS NULL OR EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.is_public))
              ${after
                // The plain bound lets the index range start at the cursor; the row comparison breaks ties.
                ? Prisma.sql`AND c.created_at >= ${new Date(after.t)}::timestamptz AND (c.created_at, c.id) > (${new Date(after.t)}::timestamptz, ${after.id}::uuid)`
