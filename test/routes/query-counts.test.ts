@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { InjectOptions } from 'fastify'
 import { buildTestApp, staffToken } from '../helpers/build-test-app.js'
 import { SEED_SLUG, moderate, moderationView, submitComment } from '../helpers/comments.js'
 
@@ -117,7 +118,7 @@ t.test('SQL statements per request', async (t) => {
     const submitted = await submitComment(app)
     const { id, receiptToken } = submitted.json()
     t.equal((await moderate(app, id, 'approved', moderator.headers)).statusCode, 200)
-    const write = async (request: Parameters<typeof app.inject>[0] & object) => {
+    const write = async (request: InjectOptions) => {
       statements.length = 0
       const response = await app.inject(request)
       return { status: response.statusCode, statements: [...statements], etag: response.headers.etag }

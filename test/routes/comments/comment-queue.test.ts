@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
 import { freshIp, moderate, submitComment } from '../../helpers/comments.js'
 
@@ -50,7 +50,7 @@ t.test('the queue: pending by default, flagged and needsAttention filters, sort=
   const paged: string[] = []
   let next: string | undefined = '/v1/moderation/comments?status=all&sort=flags&limit=1'
   while (next) {
-    const response = await app.inject({ url: next, headers: moderator.headers })
+    const response: LightMyRequestResponse = await app.inject({ url: next, headers: moderator.headers })
     t.equal(response.statusCode, 200)
     paged.push(...(response.json().items as Array<{ id: string }>).map((item) => item.id))
     next = /<([^>]+)>; rel="next"/.exec(String(response.headers.link ?? ''))?.[1]
