@@ -4,8 +4,11 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, Precondi
 import { classify, commentFingerprint, hasControlCharacters, isVisiblyBlank, normaliseBody, type CommentPolicy } from './comment-policy.js'
 import { commentEtag, presentReceiptView, publicThreadKeys, receiptMatches, sha256 } from './comment-service.js'
 import { invalidating, type ReferenceCache } from './reference-cache.js'
+import { assertAcceptingComments, type ThreadFacts } from './comment-threads.js'
 
 export interface AuthorSettings extends CommentPolicy {
+  /** COMMENTS_CLOSE_AFTER_DAYS, as for submissions. */
+  closeAfterDays: number
   /** COMMENT_EDIT_WINDOW_MINUTES: how long after submitting the author may edit (0: never). */
   editWindowMinutes: number
 }
@@ -22,6 +25,7 @@ interface OwnedRow {
   createdAt: Date
   updatedAt: Date
   withdrawnAt: Date | null
+  article: ThreadFacts & { slug: string }
 }
 
 const notFound = (id: string) => new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
@@ -36,10 +40,11 @@ export function createCommentAuthorService(prisma: PrismaClient, settings: Autho
   /** The comment, locked for this transaction, if the token is its receipt; otherwise 404. */
   async function lockOwned(tx: Pick<PrismaClient, '$queryRaw'>, id: string, receiptToken: string | undefined): Promise<OwnedRow> {
     const [row] = await tx.$queryRaw<OwnedRow[]>`
-      SELECT id::text, article_id::text AS "articleId", status::text AS status, author_name AS "authorName", author_email AS "authorEmail",
-             body, receipt_token_hash AS "receiptTokenHash", version, created_at AS "createdAt", updated_at AS "updatedAt",
-             withdrawn_at AS "withdrawnAt"
-        FROM comments WHERE id = ${id}::uuid FOR UPDATE`
+      SELECT c.id::text, c.article_id::text AS "articleId", c.status::text AS status, c.author_name AS "authorName", c.author_email AS "authorEmail",
+             c.body, c.receipt_token_hash AS "receiptTokenHash", c.version, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
+             c.withdrawn_at AS "withdrawnAt",
+             json_build_object('slug', a.slug, 'status', a.status, 'commentsOpen', a.comments_open, 'publishedAt', a.published_at) AS article
+        FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = ${id}::uuid FOR UPDATE OF c`
     if (!row || !receiptMatches(row.receiptTokenHash, receiptToken)) throw notFound(id)
     return row
   }
@@ -69,6 +74,8 @@ export function createCommentAuthorService(prisma: PrismaClient, settings: Autho
         if (row.status === 'rejected') {
           throw new ForbiddenError('A rejected comment cannot be edited: submit a new one.', 'comment_rejected')
         }
+        // A thread that takes no new comments takes no new text either (403 comments_closed, as a submission).
+        assertAcceptingComments(row.article.slug, { ...row.article, publishedAt: row.article.publishedAt && new Date(row.article.publishedAt) }, settings.closeAfterDays)
         const closesAt = row.createdAt.getTime() + settings.editWindowMinutes * 60_000
         if (Date.now() >= closesAt) {
           throw new ForbiddenError(

@@ -99,7 +99,8 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
         'For the author: `X-Receipt-Token` from submitting it, and `If-Match` with the ETag of `GET /v1/comments/{id}` (428 ' +
         'without it, 412 if the comment changed since, e.g. a moderator decided). Without the right token the comment is 404, ' +
         'as if it did not exist. Allowed for COMMENT_EDIT_WINDOW_MINUTES (15 by default) after submitting: later, 403 ' +
-        '`edit_window_closed`; a rejected comment cannot be edited (403 `comment_rejected`), a withdrawn one is 404. The new ' +
+        '`edit_window_closed`; a rejected comment cannot be edited (403 `comment_rejected`), nor one in a closed thread (403 ' +
+        '`comments_closed`, as a submission); a withdrawn one is 404. The new ' +
         'text goes through the submission checks (control characters, links, word lists; 409 if it repeats another comment of ' +
         'yours on the article; rate-limited like submissions). An approved comment goes back to `pending`: it leaves the public ' +
         'page until a moderator approves it again (its replies with it). The old text is kept in its history for moderators. ' +

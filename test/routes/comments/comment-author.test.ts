@@ -117,6 +117,13 @@ t.test('editing: the receipt, If-Match, the window, the checks', async (t) => {
   t.equal(rejected.statusCode, 403)
   t.equal(rejected.json().code, 'comment_rejected')
 
+  // A closed thread takes no new text (as it takes no submission).
+  await db.query("UPDATE articles SET comments_open = false WHERE slug = $1", [SEED_SLUG])
+  const closed = await edit(app, second.id, second.receiptToken, 'Closed thread')
+  t.equal(closed.statusCode, 403)
+  t.equal(closed.json().code, 'comments_closed')
+  await db.query("UPDATE articles SET comments_open = true WHERE slug = $1", [SEED_SLUG])
+
   // Past the window: 403 edit_window_closed, and nothing changes.
   await db.query("UPDATE comments SET created_at = now() - interval '6 minutes' WHERE id = $1", [second.id])
   const late = await edit(app, second.id, second.receiptToken, 'Too late')
