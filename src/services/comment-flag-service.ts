@@ -47,7 +47,9 @@ export function createCommentFlagService(prisma: PrismaClient, settings: FlagSet
         if (inserted.length === 0) return { counted: false }
         const [{ flagCount }] = await tx.$queryRaw<[{ flagCount: number }]>`
           UPDATE comments SET flag_count = flag_count + 1 WHERE id = ${id}::uuid RETURNING flag_count AS "flagCount"`
-        if (flagCount >= settings.flagThreshold && comment.status === 'approved') {
+        // Crossing the threshold sends it back, once: a moderator who approves it again has seen those
+        // flags, and further flags do not undo that decision one by one; dismissing them starts the count afresh.
+        if (flagCount === settings.flagThreshold && comment.status === 'approved') {
           // Back to the queue, out of public view (the visibility trigger hides it and its replies, and tells every instance).
           await tx.$executeRaw`
             UPDATE comments SET status = 'pending', needs_attention = true, version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = ${id}::uuid`

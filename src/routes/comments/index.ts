@@ -151,7 +151,9 @@ const commentRoutes: FastifyPluginAsyncTypebox<{ rateLimitPerMinute: number }> =
         'address, or an IPv6 /64) and comment: flagging again is answered 200 with `counted: false` and counts once. The client ' +
         'is stored only as a hash salted with the comment id; moderators see the reasons and notes, never who flagged. When ' +
         'COMMENT_FLAG_THRESHOLD (3 by default) distinct clients have flagged an approved comment, it goes back to the moderation ' +
-        'queue (`pending`, `needsAttention`) and leaves the public page. Rate-limited like submissions.',
+        'queue (`pending`, `needsAttention`) and leaves the public page, once: after a moderator approves it again, further flags ' +
+        'are counted and shown but do not send it back until the moderator dismisses the flags, which starts the count afresh. ' +
+        'Rate-limited like submissions.',
       params: CommentIdParams,
       body: FlagBody,
       response: {

@@ -122,3 +122,17 @@ t.test('only public comments can be flagged; the body is checked; flags are rate
   for (let index = 0; index < 4; index++) statuses.push((await flag(app, id, ip)).statusCode)
   t.same(statuses, [202, 200, 200, 429], 'the fourth flag in a minute from one client is refused')
 })
+
+t.test('approved again without dismissing: further flags do not send it back one by one', async (t) => {
+  const { app } = await buildTestApp(t, { COMMENT_FLOOD_SECONDS: '0', COMMENT_FLAG_THRESHOLD: '2' })
+  const moderator = await staffToken(app, 'moderator')
+  const id = await approved(app, moderator.headers)
+  for (let index = 0; index < 2; index++) t.equal((await flag(app, id, freshIp())).statusCode, 202)
+  t.equal((await moderationView(app, id, moderator.headers)).body.status, 'pending', 'the threshold sends it back')
+  t.equal((await moderate(app, id, 'approved', moderator.headers)).statusCode, 200)
+  t.equal((await flag(app, id, freshIp())).statusCode, 202, 'a third client flags it')
+  const view = (await moderationView(app, id, moderator.headers)).body
+  t.equal(view.status, 'approved', 'still approved: the moderator decided with the flags in view')
+  t.equal(view.flags.count, 3, 'the flag is counted and shown')
+  t.equal(view.history.filter((event: { kind: string }) => event.kind === 'flagged').length, 1)
+})
