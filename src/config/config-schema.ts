@@ -89,6 +89,11 @@ export const EnvSchema = Type.Object({
     minimum: 0, maximum: 36_500, default: 0,
     description: 'Close an article\'s comment thread this many days after it was first published (0: never)',
   }),
+  COMMENT_EDIT_WINDOW_MINUTES: Type.Integer({
+    minimum: 0, maximum: 10_080, default: 15,
+    description: 'Minutes after submitting during which the author may edit a comment with its receipt token (0: no edits)',
+  }),
+  COMMENT_FLAG_THRESHOLD: PositiveInteger(3, 1_000, 'Distinct readers\' flags that send an approved comment back to the moderation queue'),
   COMMENT_HOLD_WORDS: Type.String({ default: '', maxLength: 10_000, description: 'Comma-separated words or phrases that flag a comment for attention' }),
   REFERENCE_CACHE_SECONDS: Type.Integer({
     minimum: 0, maximum: 3_600, default: 30,

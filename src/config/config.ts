@@ -67,6 +67,10 @@ export interface Config {
     holdWords: string[]
     /** Days after `publishedAt` at which a thread stops taking comments; 0: never. */
     closeAfterDays: number
+    /** Minutes after submitting during which the author may edit a comment (0: never). */
+    editWindowMinutes: number
+    /** Distinct readers' flags that send an approved comment back to the queue. */
+    flagThreshold: number
   }
   webhooks: WebhookSettings
 }
@@ -203,6 +207,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       spamWords: wordList(parsed.COMMENT_SPAM_WORDS),
       holdWords: wordList(parsed.COMMENT_HOLD_WORDS),
       closeAfterDays: parsed.COMMENTS_CLOSE_AFTER_DAYS,
+      editWindowMinutes: parsed.COMMENT_EDIT_WINDOW_MINUTES,
+      flagThreshold: parsed.COMMENT_FLAG_THRESHOLD,
     },
     webhooks: {
       allowPrivateTargets: parsed.WEBHOOK_ALLOW_PRIVATE_TARGETS,

@@ -168,6 +168,7 @@ export const PUBLIC_COMMENT_EXAMPLE = {
   parentId: null,
   authorName: 'A reader',
   body: 'Does Yintang (EX-HN3) help with sleep, or only with frown lines?',
+  withdrawn: false,
   createdAt: '2026-11-24T09:30:00.000Z',
 }
 

@@ -28,6 +28,7 @@ const NOT_FOUND_CODES: Array<[RegExp, string]> = [
 // Conflicts: what each kind of write collides with.
 const CONFLICT_CODES: Array<[RegExp, string, string]> = [
   [/^post \/v1\/articles\/\{slug\}\/comments$/, 'duplicate_comment', 'The same comment was already submitted; it is waiting for moderation.'],
+  [/^patch \/v1\/comments\/\{id\}\/by-author$/, 'duplicate_comment', 'You have already posted this comment on this article.'],
   [/^post \/v1\/acupoints$/, 'duplicate_acupoint', 'A point with the code EX-HN5 already exists.'],
   [/^patch \/v1\/acupoints\//, 'duplicate_acupoint', 'Another point already has channel LI and number 20.'],
   [/^post \/v1\/articles$/, 'duplicate_slug', 'An article with the slug facial-acupuncture-six-points already exists.'],
@@ -40,7 +41,9 @@ const DETAILS: Record<number, (operation: ExampleOperation) => { code: string; d
   401: () => ({ code: 'unauthorized', detail: 'This operation needs an Authorization: Bearer token.' }),
   403: (operation) => operation.method === 'post' && operation.path === '/v1/articles/{slug}/comments'
     ? { code: 'comments_closed', detail: 'The comment thread of "facial-acupuncture-six-points" is closed: it takes no new comments.' }
-    : { code: 'forbidden', detail: 'This operation needs one of the roles: editor, admin.' },
+    : operation.path.endsWith('/by-author')
+      ? { code: 'edit_window_closed', detail: 'A comment can be edited for 15 minute(s) after it was submitted; that time ended at 2026-11-24T09:45:00.000Z.' }
+      : { code: 'forbidden', detail: 'This operation needs one of the roles: editor, admin.' },
   404: (operation) => {
     const code = NOT_FOUND_CODES.find(([pattern]) => pattern.test(operation.path))?.[1] ?? 'not_found'
     return { code, detail: code === 'not_found' ? 'Nothing exists at this address.' : `No ${code.replace(/_not_found$/, '')} matches the request.` }

@@ -10,7 +10,7 @@ import {
 import {
   BulkModerationResultSchema, CommentAcceptedSchema, CommentCountsSchema, CommentReceiptSchema, CommentStatusSchema, ErasureResultSchema,
   ModerationCommentSchema, ModerationEventSchema, ModerationHistorySchema, ModerationQueueSchema, PublicCommentListSchema,
-  PublicCommentSchema,
+  PublicCommentSchema, CommentFlagSummarySchema, FlagReceiptSchema,
 } from './comment-schemas.js'
 import { HealthSchema, OpenApiDocumentSchema, ReadinessSchema } from './system-schemas.js'
 import { WEBHOOK_SCHEMAS } from './webhook-schemas.js'
@@ -61,6 +61,8 @@ export const SHARED_SCHEMAS: TSchema[] = [
   CommentReceiptSchema,
   ModerationEventSchema,
   ModerationHistorySchema,
+  CommentFlagSummarySchema,
+  FlagReceiptSchema,
   ModerationCommentSchema,
   ModerationQueueSchema,
   BulkModerationResultSchema,

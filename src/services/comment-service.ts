@@ -31,9 +31,17 @@ export interface CommentSettings extends CommentPolicy {
 }
 
 type CommentRow = Prisma.CommentGetPayload<{ include: { article: { select: { slug: true } } } }>
+type FlagRow = Pick<Prisma.CommentFlagGetPayload<object>, 'reason' | 'note' | 'createdAt'>
 type EventRow = Prisma.ModerationEventGetPayload<{ include: { staffMember: { select: { id: true; name: true } } } }>
 
-const sha256 = (value: string | Buffer) => createHash('sha256').update(value).digest()
+export const sha256 = (value: string | Buffer) => createHash('sha256').update(value).digest()
+
+/** Whether `receiptToken` is the one handed out for the comment whose stored hash is `hash` (constant time). */
+export function receiptMatches(hash: Uint8Array, receiptToken: string | undefined): boolean {
+  if (!receiptToken) return false
+  const presented = new Uint8Array(sha256(receiptToken))
+  return hash.length === presented.length && timingSafeEqual(hash, presented)
+}
 const isKeyset = (value: Record<string, unknown>): value is { t: string; id: string } =>
   isCursorTimestamp(value.t) && isCursorId(value.id) && Object.keys(value).length === 2
 
@@ -64,8 +72,20 @@ export const commentEtagSql = (alias: string) => {
     'UTF8')), 'base64'), '+/', '-_'), 1, 27) || '"')`
 }
 
-export function presentPublicComment(comment: Pick<CommentRow, 'id' | 'parentId' | 'authorName' | 'body' | 'createdAt'>) {
-  return { id: comment.id, parentId: comment.parentId, authorName: comment.authorName, body: comment.body, createdAt: comment.createdAt.toISOString() }
+/**
+ * A withdrawn comment is a tombstone: no name, no text, `withdrawn: true`. The public page lists one
+ * only while a visible reply hangs from it (listPublic).
+ */
+export function presentPublicComment(comment: Pick<CommentRow, 'id' | 'parentId' | 'authorName' | 'body' | 'createdAt' | 'withdrawnAt'>) {
+  const withdrawn = comment.withdrawnAt !== null
+  return {
+    id: comment.id,
+    parentId: comment.parentId,
+    authorName: withdrawn ? '' : comment.authorName,
+    body: withdrawn ? '' : comment.body,
+    withdrawn,
+    createdAt: comment.createdAt.toISOString(),
+  }
 }
 
 /** What the commenter sees with their receipt. Spam is shown as pending: spammers learn nothing. */
@@ -74,14 +94,16 @@ export function presentReceiptView(comment: CommentRow) {
     ...presentPublicComment(comment),
     articleSlug: comment.article.slug,
     status: comment.status === 'spam' ? ('pending' as const) : comment.status,
+    editedAt: comment.editedAt?.toISOString() ?? null,
   }
 }
 
 export function presentEvent(event: EventRow) {
   return {
     id: event.id,
-    kind: event.erasureId ? ('erasure' as const) : event.fromStatus === null ? ('submission' as const) : ('decision' as const),
+    kind: event.kind,
     erasureId: event.erasureId,
+    previousBody: event.previousBody,
     fromStatus: event.fromStatus,
     toStatus: event.toStatus,
     reason: event.reason,
@@ -91,7 +113,18 @@ export function presentEvent(event: EventRow) {
   }
 }
 
-export function presentModerationComment(comment: CommentRow & { events: EventRow[] }) {
+/** Readers' flags not yet dismissed: counts by reason and the notes. Never who flagged. */
+export function presentFlags(flags: FlagRow[]) {
+  const reasons = { spam: 0, abuse: 0, off_topic: 0, other: 0 }
+  for (const flag of flags) reasons[flag.reason]++
+  return {
+    count: flags.length,
+    reasons,
+    notes: flags.filter((flag) => flag.note !== null).map((flag) => ({ reason: flag.reason, note: flag.note!, createdAt: flag.createdAt.toISOString() })),
+  }
+}
+
+export function presentModerationComment(comment: CommentRow & { events: EventRow[]; flags: FlagRow[] }) {
   return {
     ...presentPublicComment(comment),
     articleSlug: comment.article.slug,
@@ -104,6 +137,9 @@ export function presentModerationComment(comment: CommentRow & { events: EventRo
     version: comment.version,
     etag: commentEtag(comment),
     updatedAt: comment.updatedAt.toISOString(),
+    editedAt: comment.editedAt?.toISOString() ?? null,
+    withdrawnAt: comment.withdrawnAt?.toISOString() ?? null,
+    flags: presentFlags(comment.flags),
     history: comment.events.map(presentEvent),
   }
 }
@@ -112,9 +148,30 @@ export function presentModerationComment(comment: CommentRow & { events: EventRo
 const MODERATION_INCLUDE = {
   article: { select: { slug: true } },
   events: { include: { staffMember: { select: { id: true, name: true } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+  flags: { where: { dismissedAt: null }, select: { reason: true, note: true, createdAt: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
 } satisfies Prisma.CommentInclude
 
 const DEFAULT_PAGE_SIZE = 20
+
+/** A comment with everything a moderator sees (history, flags), or 404. */
+export async function loadModerationComment(client: Prisma.TransactionClient, id: string) {
+  const comment = await client.comment.findUnique({ where: { id }, include: MODERATION_INCLUDE })
+  if (!comment) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
+  return comment
+}
+
+/** The queue's keyset when sorted by flags: most flags first, then oldest first. */
+const isFlagKeyset = (value: Record<string, unknown>): value is { f: number; t: string; id: string } =>
+  Number.isSafeInteger(value.f) && (value.f as number) >= 0 && isCursorTimestamp(value.t) && isCursorId(value.id) && Object.keys(value).length === 3
+
+function flagKeysetAfter(after: { f: number; t: string; id: string } | undefined): Prisma.CommentWhereInput {
+  if (!after) return {}
+  const t = new Date(after.t)
+  return {
+    flagCount: { lte: after.f },
+    OR: [{ flagCount: { lt: after.f } }, { flagCount: after.f, createdAt: { gt: t } }, { flagCount: after.f, createdAt: t, id: { gt: after.id } }],
+  }
+}
 
 /** Cache keys of an article's public comment pages (every article's, without an id). */
 const threadKeys = (articleId = '') => `comments:${articleId}`
@@ -198,11 +255,7 @@ export function createCommentService(
     return new TooManyRequestsError(`You are posting too quickly: wait ${wait} s between comments.`, wait, 'comment_flood')
   }
 
-  async function loadForModeration(id: string, client: Prisma.TransactionClient = prisma) {
-    const comment = await client.comment.findUnique({ where: { id }, include: MODERATION_INCLUDE })
-    if (!comment) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
-    return comment
-  }
+  const loadForModeration = (id: string, client: Prisma.TransactionClient = prisma) => loadModerationComment(client, id)
 
   return {
     async submit(slug: string, input: SubmitInput, meta: SubmitMeta) {
@@ -247,9 +300,11 @@ export function createCommentService(
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ip:${client}`})), pg_advisory_xact_lock(hashtext(${`email:${authorEmail}`}))`
           if (input.parentId) {
             // FOR SHARE: a moderator cannot un-approve the parent between this check and the commit.
-            const [parent] = await tx.$queryRaw<Array<{ articleId: string; status: CommentStatus }>>`
-              SELECT article_id::text AS "articleId", status::text AS status FROM comments WHERE id = ${input.parentId}::uuid FOR SHARE`
-            if (!parent || parent.articleId !== articleId || parent.status !== 'approved') {
+            const [parent] = await tx.$queryRaw<Array<{ articleId: string; status: CommentStatus; withdrawn: boolean }>>`
+              SELECT article_id::text AS "articleId", status::text AS status, withdrawn_at IS NOT NULL AS withdrawn
+                FROM comments WHERE id = ${input.parentId}::uuid FOR SHARE`
+            // A withdrawn comment takes no new replies: it stays only to hold the ones it has.
+            if (!parent || parent.articleId !== articleId || parent.status !== 'approved' || parent.withdrawn) {
               throw new BadRequestError('A reply must answer an approved comment on the same article.', [
                 { in: 'body', pointer: '/parentId', message: 'is not an approved comment of this article' },
               ], 'invalid_parent')
@@ -272,8 +327,8 @@ export function createCommentService(
                       CURRENT_TIMESTAMP)
               RETURNING id, created_at),
             event AS (
-              INSERT INTO moderation_events (id, comment_id, to_status, reason, created_at)
-              SELECT gen_random_uuid(), id, ${verdict.status}::"CommentStatus", ${reason}, created_at FROM comment)
+              INSERT INTO moderation_events (id, kind, comment_id, to_status, reason, created_at)
+              SELECT gen_random_uuid(), 'submission', id, ${verdict.status}::"CommentStatus", ${reason}, created_at FROM comment)
             ${announce ? Prisma.sql`, hook AS (${outboxInsertSql('comment.submitted', Prisma.sql`${randomUUID()}::uuid`,
               Prisma.sql`jsonb_build_object('commentId', comment.id::text, 'createdAt', ${ISO_UTC('comment.created_at')}) || ${JSON.stringify(announced)}::jsonb`,
               Prisma.sql`comment`)} RETURNING 1)` : Prisma.empty}
@@ -293,13 +348,12 @@ export function createCommentService(
      */
     async readWithReceipt(id: string, receiptToken: string | undefined) {
       const comment = await prisma.comment.findUnique({ where: { id }, include: { article: { select: { slug: true, status: true } } } })
-      const presented = receiptToken ? new Uint8Array(sha256(receiptToken)) : undefined
-      const ownsIt = comment && presented && comment.receiptTokenHash.length === presented.length && timingSafeEqual(comment.receiptTokenHash, presented)
+      const ownsIt = comment && receiptMatches(comment.receiptTokenHash, receiptToken)
       // Public only while both the comment and its article are: an unpublished article takes its comments with it.
       // isPublic: approved, and so is every comment above it (kept at write time).
       const isPublic = comment?.isPublic === true && comment.article.status === 'published'
       if (!comment || (!ownsIt && !isPublic)) throw new NotFoundError(`No comment has the id ${id}.`, 'comment_not_found')
-      return presentReceiptView(comment)
+      return { comment: presentReceiptView(comment), etag: commentEtag(comment) }
     },
 
     /**
@@ -313,10 +367,16 @@ export function createCommentService(
       const after = decodeCursor(cursor, isKeyset)
       return cache.get(`${threadKeys(articleId)}:${limit}:${cursor ?? ''}`, async () => {
         // is_public is kept at write time (migration 20261202005850): one scan of the partial index.
-        const rows = await reader.$queryRaw<Array<{ id: string; parentId: string | null; authorName: string; body: string; createdAt: Date }>>`
-          SELECT c.id::text AS "id", c.parent_id::text AS "parentId", c.author_name AS "authorName", c.body, c.created_at AS "createdAt"
+        const rows = await reader.$queryRaw<Array<{ id: string; parentId: string | null; authorName: string; body: string; createdAt: Date; withdrawnAt: Date | null }>>`
+          SELECT c.id::text AS "id", c.parent_id::text AS "parentId", c.author_name AS "authorName", c.body, c.created_at AS "createdAt",
+                 c.withdrawn_at AS "withdrawnAt"
             FROM comments c
            WHERE c.article_id = ${articleId}::uuid AND c.is_public
+             -- A withdrawn comment is listed (as an empty tombstone) only while it holds a public reply,
+             -- so that no listed reply's parentId names a comment that is not listed (one index probe,
+             -- for withdrawn rows only). A tombstone whose only public replies are withdrawn and
+             -- childless tombstones themselves is still listed: never a dangling parentId, at worst an empty one.
+             AND (c.withdrawn_at IS NULL OR EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.is_public))
              ${after
                // The plain bound lets the index range start at the cursor; the row comparison breaks ties.
                ? Prisma.sql`AND c.created_at >= ${new Date(after.t)}::timestamptz AND (c.created_at, c.id) > (${new Date(after.t)}::timestamptz, ${after.id}::uuid)`
@@ -329,34 +389,53 @@ export function createCommentService(
       }, { volatile: cursor !== undefined || limit !== DEFAULT_PAGE_SIZE })
     },
 
-    /** `status`: one status, or `all`; the route defaults it to `pending`. */
+    /**
+     * `status`: one status, or `all`; the route defaults it to `pending`, the work to do (a comment
+     * its author withdrew is no work: it is left out of `pending`). `sort=flags`: most readers'
+     * flags first, then oldest first.
+     */
     async queue(filters: {
       status: CommentStatus | 'all'
       needsAttention?: boolean | undefined
+      flagged?: boolean | undefined
+      sort?: 'oldest' | 'flags' | undefined
       article?: string | undefined
       limit: number
       cursor?: string | undefined
     }) {
-      const after = decodeCursor(filters.cursor, isKeyset)
+      const byFlags = filters.sort === 'flags'
+      const where: Prisma.CommentWhereInput = {
+        ...(filters.status !== 'all' ? { status: filters.status } : {}),
+        ...(filters.status === 'pending' ? { withdrawnAt: null } : {}),
+        ...(filters.needsAttention !== undefined ? { needsAttention: filters.needsAttention } : {}),
+        ...(filters.flagged !== undefined ? { flagCount: filters.flagged ? { gt: 0 } : 0 } : {}),
+        ...(filters.article ? { article: { slug: filters.article } } : {}),
+      }
       const rows = await prisma.comment.findMany({
-        where: {
-          ...(filters.status !== 'all' ? { status: filters.status } : {}),
-          ...(filters.needsAttention !== undefined ? { needsAttention: filters.needsAttention } : {}),
-          ...(filters.article ? { article: { slug: filters.article } } : {}),
-          ...keysetAfter(after),
-        },
+        where: { AND: [where, byFlags ? flagKeysetAfter(decodeCursor(filters.cursor, isFlagKeyset)) : keysetAfter(decodeCursor(filters.cursor, isKeyset))] },
         include: MODERATION_INCLUDE,
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        orderBy: byFlags ? [{ flagCount: 'desc' }, { createdAt: 'asc' }, { id: 'asc' }] : [{ createdAt: 'asc' }, { id: 'asc' }],
         take: filters.limit + 1,
       })
-      return toPage(rows, filters.limit, presentModerationComment, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
+      return toPage(rows, filters.limit, presentModerationComment, (row) =>
+        encodeCursor(byFlags ? { f: row.flagCount, t: row.createdAt.toISOString(), id: row.id } : { t: row.createdAt.toISOString(), id: row.id }))
     },
 
+    /**
+     * Comments per status (`pending` without withdrawn ones, as the queue counts them), and within
+     * the queue: how many need attention, and how many carry readers' flags (any status: a flagged
+     * comment below the threshold is still approved). One statement.
+     */
     async counts() {
-      const groups = await prisma.comment.groupBy({ by: ['status'], _count: { _all: true } })
-      const counts = { pending: 0, approved: 0, rejected: 0, spam: 0 }
-      for (const group of groups) counts[group.status] = group._count._all
-      return counts
+      const [row] = await prisma.$queryRaw<[{ pending: number; approved: number; rejected: number; spam: number; needsAttention: number; flagged: number }]>`
+        SELECT count(*) FILTER (WHERE status = 'pending' AND withdrawn_at IS NULL)::int AS pending,
+               count(*) FILTER (WHERE status = 'approved')::int AS approved,
+               count(*) FILTER (WHERE status = 'rejected')::int AS rejected,
+               count(*) FILTER (WHERE status = 'spam')::int AS spam,
+               count(*) FILTER (WHERE status = 'pending' AND withdrawn_at IS NULL AND needs_attention)::int AS "needsAttention",
+               count(*) FILTER (WHERE flag_count > 0 AND withdrawn_at IS NULL)::int AS flagged
+          FROM comments`
+      return row
     },
 
     async moderationView(id: string) {
@@ -498,7 +577,7 @@ export function createCommentService(
             },
           })
           await tx.moderationEvent.create({
-            data: { commentId: id, staffMemberId, fromStatus: status, toStatus: status, reason: 'Personal data erased at the commenter\'s request', erasureId: erasure.id },
+            data: { kind: 'erasure', commentId: id, staffMemberId, fromStatus: status, toStatus: status, reason: 'Personal data erased at the commenter\'s request', erasureId: erasure.id },
           })
         }
         return { id: erasure.id, erasedComments: comments.length, createdAt: erasure.createdAt.toISOString() }

@@ -45,6 +45,8 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
       COMMENT_FLOOD_SECONDS: '0',
       COMMENT_RATE_LIMIT_PER_MINUTE: '10000',
+      // Fuzzed flags come from ever new addresses: the seed comments they target must stay public.
+      COMMENT_FLAG_THRESHOLD: '1000',
       WRITE_RATE_LIMIT_PER_MINUTE: '100000',
       READ_RATE_LIMIT_PER_MINUTE: '1000000',
       NOT_FOUND_RATE_LIMIT_PER_MINUTE: '100000',
@@ -62,7 +64,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   // Some comments (held and approved) and a draft article, so every kind of path finds something.
   const admin = { authorization: `Bearer ${tokens.admin}` }
   const commentIds: string[] = []
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 9; i++) {
     const unique = randomBytes(4).toString('hex')
     const response = await app.inject({
       method: 'POST', url: '/v1/articles/facial-acupuncture-six-points/comments', remoteAddress: `10.9.0.${i + 1}`,
@@ -70,7 +72,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     })
     commentIds.push(response.json().id)
   }
-  await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: admin, payload: { ids: commentIds.slice(0, 3), status: 'approved', force: true } })
+  await app.inject({ method: 'POST', url: '/v1/moderation/comments/bulk', headers: admin, payload: { ids: [...commentIds.slice(0, 3), ...commentIds.slice(6)], status: 'approved', force: true } })
   await app.inject({
     method: 'POST', url: '/v1/articles', headers: admin,
     payload: { slug: 'fuzz-draft', title: 'Draft', summary: 'S', body: 'B', attribution: 'A', points: ['LI20'] },
@@ -112,12 +114,14 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     '/v1/acupoints/{code}/figure.svg:code': drawnCodes,
     // The approved seed comments are what replies answer: they are kept out of the pool that
     // moderation picks from, so that fuzzed decisions do not take every parent away.
-    id: commentIds.slice(3),
+    id: commentIds.slice(3, 6),
     approvedComments: commentIds.slice(0, 3),
     // One array behind every webhook path: what createWebhook adds is picked by all of them.
     ...Object.fromEntries(['', '/rotate-secret', '/ping', '/deliveries'].map((suffix) => [`/v1/webhooks/{id}${suffix}:id`, webhookIds])),
     '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver:id': [pinned],
     '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver:deliveryId': [pinnedDelivery],
+    // Readers flag public comments: approved ones of their own, so that moderation does not take them away.
+    '/v1/comments/{id}/flags:id': commentIds.slice(6),
   }
   return {
     app, db, pools, tokens,
@@ -226,7 +230,8 @@ function resolveLive(target: FuzzTarget, text: string, encode: (value: string) =
 
 /** Where the representation a write changes is read (with its ETag). */
 function readUrlOf(path: string): string {
-  const comment = /^\/v1\/comments\/([^/?]+)$/.exec(path)
+  // A comment's ETag is the same wherever it is read: the moderation view is readable with the admin token.
+  const comment = /^\/v1\/(?:moderation\/)?comments\/([^/?]+)(?:\/by-author|\/flags\/dismiss)?$/.exec(path)
   if (comment) return `/v1/moderation/comments/${comment[1]}`
   return path.replace(/\/(publish|unpublish)$/, '')
 }

@@ -19,6 +19,10 @@ export async function checkDataConsistency(db: TestDatabase): Promise<string[]> 
     ['comments without an article', 'SELECT c.id FROM comments c LEFT JOIN articles a ON a.id = c.article_id WHERE a.id IS NULL'],
     ['replies without a parent', 'SELECT c.id FROM comments c LEFT JOIN comments p ON p.id = c.parent_id WHERE c.parent_id IS NOT NULL AND p.id IS NULL'],
     ['claims without a point or source', 'SELECT c.id FROM claims c LEFT JOIN acupoints a ON a.id = c.acupoint_id LEFT JOIN sources s ON s.id = c.source_id WHERE a.id IS NULL OR s.id IS NULL'],
+    ['comments whose flag count is not their undismissed flags',
+      'SELECT c.id FROM comments c WHERE c.flag_count <> (SELECT count(*) FROM comment_flags f WHERE f.comment_id = c.id AND f.dismissed_at IS NULL)'],
+    ['withdrawn comments that keep text or personal data',
+      "SELECT c.id FROM comments c WHERE c.withdrawn_at IS NOT NULL AND (c.body <> '' OR c.author_name <> '' OR c.author_email IS NOT NULL OR c.ip_address IS NOT NULL OR c.client_key IS NOT NULL OR c.user_agent IS NOT NULL)"],
     ['article points without an article or point', 'SELECT ap.article_id AS id FROM article_points ap LEFT JOIN articles a ON a.id = ap.article_id LEFT JOIN acupoints p ON p.id = ap.acupoint_id WHERE a.id IS NULL OR p.id IS NULL'],
   ]
   orphans.push(

@@ -10,7 +10,7 @@ const problemType = { 'content-type': 'application/problem+json; charset=utf-8' 
 const problem = (status: number, code = 'not_found') => JSON.stringify({
   type: `urn:acupoint-api:problem:${code}`, title: 'Not found', status, detail: 'No such thing.', instance: '/x', code, requestId: 'r1',
 })
-const counts = JSON.stringify({ pending: 1, approved: 2, rejected: 0, spam: 0 })
+const counts = JSON.stringify({ pending: 1, approved: 2, rejected: 0, spam: 0, needsAttention: 0, flagged: 0 })
 const etag = '"Xr8pQ2m0bUFZs3c1Ew4K9aLdT7v"'
 // Every answer of a rate-limited route (all of /v1 and the documents) carries these.
 const limited = { 'x-ratelimit-limit': '120', 'x-ratelimit-remaining': '119', 'x-ratelimit-reset': '60' }
@@ -18,7 +18,7 @@ const limited = { 'x-ratelimit-limit': '120', 'x-ratelimit-remaining': '119', 'x
 t.test('checkResponse reports each kind of violation', async (t) => {
   const cases: [string, Parameters<typeof checkResponse>[0], RegExp][] = [
     ['an undeclared status', { method: 'GET', path: '/v1/acupoints/LI20', statusCode: 418, headers: problemType, body: problem(418) }, /status 418 is not declared for getAcupoint/],
-    ['a body of the wrong shape', { method: 'GET', path: '/v1/moderation/comments/counts', statusCode: 200, headers: json, body: '{"pending":"many"}' }, /does not match getCommentCounts.*must be integer/],
+    ['a body of the wrong shape', { method: 'GET', path: '/v1/moderation/comments/counts', statusCode: 200, headers: json, body: '{"pending":"many","approved":0,"rejected":0,"spam":0,"needsAttention":0,"flagged":0}' }, /does not match getCommentCounts.*must be integer/],
     ['a body that is not JSON', { method: 'GET', path: '/v1/moderation/comments/counts', statusCode: 200, headers: json, body: '{oops' }, /not JSON/],
     ['an undeclared content type', { method: 'GET', path: '/v1/moderation/comments/counts', statusCode: 200, headers: { 'content-type': 'text/html' }, body: '<p>' }, /content type "text\/html" is not declared/],
     ['a problem that is not a Problem', { method: 'GET', path: '/v1/acupoints/LI20', statusCode: 404, headers: problemType, body: '{"error":"nope"}' }, /404 schema/],
@@ -60,7 +60,7 @@ t.test('every inject() response of a test app is checked, and a violation is rep
   const app = Fastify()
   app.get('/v1/moderation/comments/counts', async (request, reply) => {
     if ((request.query as { mode?: string }).mode === 'teapot') return reply.code(418).send({ short: 'and stout' })
-    if ((request.query as { mode?: string }).mode === 'shape') return { pending: 'lots' }
+    if ((request.query as { mode?: string }).mode === 'shape') return { ...JSON.parse(counts), pending: 'lots' }
     return reply.headers(limited).send(JSON.parse(counts))
   })
   t.teardown(() => app.close())

@@ -91,7 +91,8 @@ t.test('every operation is complete', async (t) => {
 // Admits every staff role, so no token can be of the wrong role.
 const ANY_STAFF_ROLE = new Set(['GET /v1/staff/me'])
 // Public, yet refused with 403 for a reason that is no token's: a closed comment thread (`comments_closed`).
-const PUBLIC_REFUSALS = new Set(['POST /v1/articles/:slug/comments'])
+// 403 on a public route: a closed comment thread (both), or an author's edit past its window or of a rejected comment.
+const PUBLIC_REFUSALS = new Set(['POST /v1/articles/:slug/comments', 'PATCH /v1/comments/:id/by-author'])
 // Carries its preconditions in the body (one ETag per comment), not in If-Match.
 const BODY_PRECONDITIONS = new Set(['POST /v1/moderation/comments/bulk'])
 
@@ -115,7 +116,7 @@ t.test('staff routes declare their security, and only they do', async (t) => {
       } else {
         t.same(operation.security, [], `${name}: public`)
         t.notOk(operation.responses['401'], `${name}: no 401`)
-        t.equal(Boolean(operation.responses['403']), PUBLIC_REFUSALS.has(name), `${name}: no 403${PUBLIC_REFUSALS.has(name) ? ', but for a closed comment thread' : ''}`)
+        t.equal(Boolean(operation.responses['403']), PUBLIC_REFUSALS.has(name), `${name}: no 403${PUBLIC_REFUSALS.has(name) ? ', but for a closed comment thread (or an edit refused)' : ''}`)
       }
     }
   }

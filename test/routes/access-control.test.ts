@@ -119,6 +119,7 @@ const REQUESTS: Record<string, (f: Fixtures) => Promise<Request>> = {
     return { method: 'POST', url: `/v1/webhooks/${id}/deliveries/${await f.delivery(id)}/redeliver` }
   },
   getCommentHistory: async (f) => ({ method: 'GET', url: `/v1/comments/${(await f.comment()).id}/history` }),
+  dismissCommentFlags: async (f) => ({ method: 'POST', url: `/v1/moderation/comments/${(await f.comment()).id}/flags/dismiss`, payload: {} }),
 }
 
 t.test('every secured operation in openapi.yaml: 401 without a valid token, 403 for other roles, success for its roles', async (t) => {
@@ -194,4 +195,24 @@ t.test('receipt tokens open only their own comment; comment ids are UUIDs', asyn
   t.equal((await moderationView(app, first.id, moderator.headers)).body.id, first.id)
   t.equal((await app.inject({ url: `/v1/comments/${first.id}`, headers: { authorization: `Bearer ${first.receiptToken}` } })).statusCode, 404, 'a receipt is not a bearer token')
   t.equal((await app.inject({ url: '/v1/staff/me', headers: { authorization: `Bearer ${first.receiptToken}` } })).statusCode, 401)
+
+  // Editing and withdrawing: only with the comment's own receipt; a staff token is no receipt.
+  const etag = (await read(first.id, first.receiptToken)).headers.etag as string
+  const edit = (headers: Record<string, string>) =>
+    app.inject({ method: 'PATCH', url: `/v1/comments/${first.id}/by-author`, headers: { 'if-match': etag, ...headers }, payload: { body: 'Changed' } })
+  const withdraw = (headers: Record<string, string>) => app.inject({ method: 'DELETE', url: `/v1/comments/${first.id}`, headers })
+  const admin = await staffToken(app, 'admin')
+  for (const [who, headers] of [
+    ['no receipt', {}], ["another comment's receipt", { 'x-receipt-token': second.receiptToken }],
+    ['a forged receipt', { 'x-receipt-token': `${first.receiptToken.slice(0, -2)}xx` }], ['an admin token', admin.headers],
+    ['a receipt as a bearer token', { authorization: `Bearer ${first.receiptToken}` }],
+  ] as Array<[string, Record<string, string>]>) {
+    t.equal((await edit(headers)).statusCode, 404, `edit with ${who}: 404`)
+    t.equal((await withdraw(headers)).statusCode, 404, `withdraw with ${who}: 404`)
+  }
+  const after = (await read(first.id, first.receiptToken)).json()
+  t.match(after, { withdrawn: false, editedAt: null }, 'neither edited nor withdrawn by any of them')
+  t.not(after.body, 'Changed')
+  t.equal((await edit({ 'x-receipt-token': first.receiptToken })).statusCode, 200, 'its own receipt edits it')
+  t.equal((await withdraw({ 'x-receipt-token': first.receiptToken })).statusCode, 204, 'and withdraws it')
 })

@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { InjectOptions } from 'fastify'
 import { buildTestApp, staffToken } from '../helpers/build-test-app.js'
 import { SEED_SLUG, moderate, moderationView, submitComment } from '../helpers/comments.js'
 
@@ -11,6 +12,11 @@ const SUBMISSION_STATEMENTS = 5
 // one statement (no transaction held across round trips); the moderation view it answers with, its
 // article and history joined in (relationJoins).
 const DECISION_STATEMENTS = 3
+// A reader's flag below the threshold, in one transaction: the comment locked, the flag, its count, COMMIT.
+const FLAG_STATEMENTS = 4
+// An author's edit, in one transaction: the comment locked, the duplicate check, the update, its history
+// entry, COMMIT; then the receipt it answers with (its article joined in).
+const EDIT_STATEMENTS = 6
 
 t.test('SQL statements per request', async (t) => {
   const statements: string[] = []
@@ -106,5 +112,27 @@ t.test('SQL statements per request', async (t) => {
     const queueSeven = await cost('/v1/moderation/comments?status=all&limit=7', moderator.headers)
     t.ok(queueSeven.body.items.length > 1)
     t.equal(queueSeven.count, queueOne.count, 'the queue, with each comment\'s history, costs the same for 1 or 7 comments')
+  })
+
+  t.test('a reader\'s flag and an author\'s edit: a fixed number of statements', async (t) => {
+    const submitted = await submitComment(app)
+    const { id, receiptToken } = submitted.json()
+    t.equal((await moderate(app, id, 'approved', moderator.headers)).statusCode, 200)
+    const write = async (request: InjectOptions) => {
+      statements.length = 0
+      const response = await app.inject(request)
+      return { status: response.statusCode, statements: [...statements], etag: response.headers.etag }
+    }
+    // In one transaction (BEGIN is not reported): the comment locked, the flag inserted, the count kept, COMMIT.
+    const flagged = await write({ method: 'POST', url: `/v1/comments/${id}/flags`, remoteAddress: '127.0.0.9', payload: { reason: 'spam' } })
+    t.equal(flagged.status, 202)
+    t.equal(flagged.statements.length, FLAG_STATEMENTS, `a flag: ${flagged.statements.join('\n')}`)
+    const repeat = await write({ method: 'POST', url: `/v1/comments/${id}/flags`, remoteAddress: '127.0.0.9', payload: { reason: 'spam' } })
+    t.equal(repeat.status, 200)
+    t.equal(repeat.statements.length, FLAG_STATEMENTS - 1, 'a repeated flag counts nothing')
+    const etag = (await app.inject({ url: `/v1/comments/${id}`, headers: { 'x-receipt-token': receiptToken } })).headers.etag as string
+    const edited = await write({ method: 'PATCH', url: `/v1/comments/${id}/by-author`, headers: { 'x-receipt-token': receiptToken, 'if-match': etag }, payload: { body: 'Edited text' } })
+    t.equal(edited.status, 200)
+    t.equal(edited.statements.length, EDIT_STATEMENTS, `an edit: ${edited.statements.join('\n')}`)
   })
 })

@@ -6,6 +6,8 @@ import { createChannelService } from '../../services/channel-service.js'
 import { createClaimService, type ClaimService } from '../../services/claim-service.js'
 import { createSourceService, type SourceService } from '../../services/source-service.js'
 import { createCommentService, type CommentService } from '../../services/comment-service.js'
+import { createCommentAuthorService, type CommentAuthorService } from '../../services/comment-author-service.js'
+import { createCommentFlagService, type CommentFlagService } from '../../services/comment-flag-service.js'
 import type { AppConfig } from '../../config/config.js'
 import { createReferenceCache, type ReferenceCache } from '../../services/reference-cache.js'
 import { createFigureService, type FigureService } from '../../services/figures/figure-service.js'
@@ -19,6 +21,10 @@ declare module 'fastify' {
     claims: ClaimService
     articles: ArticleService
     comments: CommentService
+    /** What a comment's author does with the receipt token: edit, withdraw. */
+    commentAuthors: CommentAuthorService
+    /** Readers' flags, and moderators dismissing them. */
+    commentFlags: CommentFlagService
     figures: FigureService
     /** Representations of reference data and public comment pages, shared by the services above. */
     referenceCache: ReferenceCache
@@ -46,6 +52,8 @@ export default fp(
     const { basis } = await readSeedFile<HeadFigureFile>('head-figure.json')
     app.decorate('figures', createFigureService(reader, articles, basis.landmarks, cache))
     app.decorate('comments', createCommentService(app.prisma, options.config.comments, cache, reader, app.webhookDispatcher.poke))
+    app.decorate('commentAuthors', createCommentAuthorService(app.prisma, options.config.comments, cache, app.webhookDispatcher.poke))
+    app.decorate('commentFlags', createCommentFlagService(app.prisma, options.config.comments, cache, app.webhookDispatcher.poke))
   },
   { name: 'domain-services', dependencies: ['prisma', 'webhooks'] },
 )

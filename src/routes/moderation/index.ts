@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { setNextLink } from '../../http/pagination.js'
-import { ETAG_HEADER, LINK_HEADER, withHeaders } from '../../schemas/common-schemas.js'
-import { BulkModerationBody, CommentIdParams, ErasureBody, QueueQuery } from '../../schemas/comment-schemas.js'
+import { ifMatchTag } from '../../http/conditional-requests.js'
+import { ETAG_HEADER, IfMatchHeaders, LINK_HEADER, withHeaders } from '../../schemas/common-schemas.js'
+import { BulkModerationBody, CommentIdParams, DismissFlagsBody, ErasureBody, QueueQuery } from '../../schemas/comment-schemas.js'
 import { ALWAYS, STAFF_ONLY, problemResponses } from '../../schemas/problem-schemas.js'
 import { MODERATOR_ROLES, STAFF_SECURITY } from '../route-helpers.js'
 
@@ -19,9 +20,11 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listModerationQueue',
       summary: 'The moderation queue',
       description:
-        'Roles: moderator, admin. Oldest first, full detail, history included. By default only `pending` comments, the ' +
-        'work to do; `status` picks another status, or `all` for every status. Filter further by `needsAttention` ' +
-        '(what the submission checks flagged) and by article.',
+        'Roles: moderator, admin. Oldest first, full detail, history and readers\' flags included. By default only `pending` ' +
+        'comments, the work to do (withdrawn ones left out); `status` picks another status, or `all` for every status. Filter ' +
+        'further by `needsAttention` (what the submission checks flagged, or what readers\' flags sent back), by `flagged` ' +
+        '(comments with readers\' flags not dismissed, e.g. `status=approved&flagged=true` for those below the threshold) and ' +
+        'by article; `sort=flags` puts the most flagged first.',
       security: STAFF_SECURITY,
       querystring: QueueQuery,
       response: {
@@ -41,7 +44,7 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['moderation'],
       operationId: 'getCommentCounts',
       summary: 'How many comments have each status',
-      description: 'Roles: moderator, admin.',
+      description: 'Roles: moderator, admin. Per status, and how many of the queue need attention or carry readers\' flags.',
       security: STAFF_SECURITY,
       response: { 200: Type.Ref('CommentCounts'), ...problemResponses(...STAFF_ONLY, ...ALWAYS) },
     },
@@ -63,6 +66,33 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     const comment = await app.comments.moderationView(request.params.id)
+    reply.header('etag', comment.etag)
+    return comment
+  })
+
+  app.post('/moderation/comments/:id/flags/dismiss', {
+    onRequest: app.requireRole(...MODERATOR_ROLES),
+    schema: {
+      tags: ['moderation'],
+      operationId: 'dismissCommentFlags',
+      summary: 'Dismiss the readers\' flags on a comment',
+      description:
+        'Roles: moderator, admin. The comment\'s flags stop counting (they stay stored, and the clients that sent them cannot ' +
+        'flag it again); recorded in its history (`flags_dismissed`). The status is not touched: a comment the flags sent back ' +
+        'to the queue is approved again with `PATCH /v1/comments/{id}`, as any decision. An action of its own rather than a ' +
+        'PATCH field, because it changes the flags, not the comment, and PATCH sets a status. `If-Match` (the comment\'s ' +
+        'ETag) is checked when sent. With no flags to dismiss it changes nothing.',
+      security: STAFF_SECURITY,
+      params: CommentIdParams,
+      headers: IfMatchHeaders,
+      body: DismissFlagsBody,
+      response: {
+        200: withHeaders(Type.Ref('ModerationComment'), ETAG_HEADER, 'The comment after the dismissal'),
+        ...problemResponses(400, ...STAFF_ONLY, 404, 412, 413, 415, ...ALWAYS),
+      },
+    },
+  }, async (request, reply) => {
+    const { comment } = await app.commentFlags.dismiss(request.params.id, ifMatchTag(request), request.body.reason, request.staff!.id)
     reply.header('etag', comment.etag)
     return comment
   })

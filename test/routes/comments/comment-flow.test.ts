@@ -48,7 +48,7 @@ t.test('submit → pending → invisible → visible with the receipt → approv
   const after = await app.inject({ url: `/v1/articles/${SEED_SLUG}/comments` })
   const listed = after.json().items.find((comment: { id: string }) => comment.id === accepted.id)
   t.ok(listed, 'public once approved')
-  t.same(Object.keys(listed).sort(), ['authorName', 'body', 'createdAt', 'id', 'parentId'], 'public comments carry no personal or moderation data')
+  t.same(Object.keys(listed).sort(), ['authorName', 'body', 'createdAt', 'id', 'parentId', 'withdrawn'], 'public comments carry no personal or moderation data')
   t.equal((await app.inject({ url: `/v1/comments/${accepted.id}` })).statusCode, 200, 'anyone can read an approved comment')
   const article = await app.inject({ url: `/v1/articles/${SEED_SLUG}` })
   t.equal(article.json().approvedCommentCount, 2)
@@ -140,7 +140,7 @@ t.test('moderation: ETags, idempotence and history', async (t) => {
   t.equal(history.length, 2, 'the submission and one decision; the no-op left no event')
 
   const counts = await app.inject({ url: '/v1/moderation/comments/counts', headers: moderator.headers })
-  t.same(counts.json(), { pending: 0, approved: 1, rejected: 1, spam: 0 })
+  t.same(counts.json(), { pending: 0, approved: 1, rejected: 1, spam: 0, needsAttention: 0, flagged: 0 })
 })
 
 t.test('every moderation route needs a moderator or admin', async (t) => {

@@ -242,3 +242,40 @@ t.test('a bulk decision sends one comment.status_changed per comment it changed,
   for (const data of bulkEvents) t.match(data, { from: 'pending', to: 'rejected', reason: 'Off topic', by: { id: moderator.staffMember.id, name: 'Bulk Mod' } })
   t.equal(new Set(receiver.received.map((message) => message.headers['webhook-id'])).size, 3, 'each its own event')
 })
+
+t.test('an author\'s edit and readers\' flags reach the receiver, signed, without the flaggers or the author\'s address', async (t) => {
+  const { app } = await buildTestApp(t, { ...ENV, COMMENT_FLAG_THRESHOLD: '2' })
+  const admin = await staffToken(app, 'admin')
+  const moderator = await staffToken(app, 'moderator')
+  const receiver = await startReceiver(t)
+  const { secret } = await subscribe(app, admin.headers, receiver.url, ['comment.edited', 'comment.flagged'])
+
+  const submitted = await submitComment(app, { ip: '203.0.113.78', payload: { authorEmail: 'editor-reader@example.org', body: 'First wording' } })
+  const { id, receiptToken } = submitted.json() as { id: string; receiptToken: string }
+  t.equal((await moderate(app, id, 'approved', moderator.headers)).statusCode, 200)
+
+  const etag = (await app.inject({ url: `/v1/comments/${id}`, headers: { 'x-receipt-token': receiptToken } })).headers.etag as string
+  const edited = await app.inject({ method: 'PATCH', url: `/v1/comments/${id}/by-author`, headers: { 'x-receipt-token': receiptToken, 'if-match': etag }, payload: { body: 'Second wording' } })
+  t.equal(edited.statusCode, 200)
+  const edit = await eventually(() => receiver.received[0], 10_000, 'comment.edited')
+  t.ok(verify(secret, edit))
+  t.match(edit.json, { type: 'comment.edited', data: { commentId: id, articleSlug: SEED_SLUG, body: 'Second wording', previousBody: 'First wording', from: 'approved', to: 'pending' } })
+
+  // Approved again, then flagged by two readers: each counted flag is an event; the second re-queues it.
+  t.equal((await moderate(app, id, 'approved', moderator.headers)).statusCode, 200)
+  const flaggers = ['198.51.100.21', '198.51.100.22']
+  const flag = (ip: string, note: string) => app.inject({ method: 'POST', url: `/v1/comments/${id}/flags`, remoteAddress: ip, payload: { reason: 'abuse', note } })
+  t.equal((await flag(flaggers[0]!, 'note 0')).statusCode, 202)
+  t.equal((await flag(flaggers[0]!, 'again')).statusCode, 200, 'a repeat is not counted')
+  t.equal((await flag(flaggers[1]!, 'note 1')).statusCode, 202)
+  await eventually(() => receiver.received[2], 10_000, 'two comment.flagged')
+  await app.webhookDispatcher.idle()
+  const flags = receiver.received.slice(1).map((message) => message.json)
+  t.equal(flags.length, 2, 'one event per counted flag, none for the repeat')
+  t.match(flags[0], { type: 'comment.flagged', data: { commentId: id, reason: 'abuse', note: 'note 0', flagCount: 1, threshold: 2, requeued: false, status: 'approved' } })
+  t.match(flags[1], { type: 'comment.flagged', data: { commentId: id, flagCount: 2, requeued: true, status: 'pending' } })
+  for (const message of receiver.received) {
+    t.ok(verify(secret, message))
+    t.notMatch(message.body, /editor-reader|example\.org|203\.0\.113\.78|198\.51\.100/, `${message.json.type}: no e-mail, no address`)
+  }
+})
