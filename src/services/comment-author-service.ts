@@ -5,7 +5,7 @@ import { classify, commentFingerprint, hasControlCharacters, isVisiblyBlank, nor
 import { commentEtag, presentReceiptView, publicThreadKeys, receiptMatches, sha256 } from './comment-service.js'
 import { invalidating, type ReferenceCache } from './reference-cache.js'
 import { assertAcceptingComments, type ThreadFacts } from './comment-threads.js'
-import { recordWebhookEvent } from './webhooks/webhook-events.js'
+import { recordWebhookEvent, scrubCommentPayloads } from './webhooks/webhook-events.js'
 
 export interface AuthorSettings extends CommentPolicy {
   /** COMMENTS_CLOSE_AFTER_DAYS, as for submissions. */
@@ -145,6 +145,8 @@ export function createCommentAuthorService(
            WHERE id = ${id}::uuid`
         // Earlier text kept by edits is the author's too.
         await tx.$executeRaw`UPDATE moderation_events SET previous_body = NULL WHERE comment_id = ${id}::uuid AND previous_body IS NOT NULL`
+        // And what the webhook outbox holds of it (submitted, edited, flagged, status changes).
+        await scrubCommentPayloads(tx, [id], { authorName: '', body: '' })
         await tx.moderationEvent.create({
           data: { kind: 'withdrawal', commentId: id, fromStatus: row.status, toStatus: row.status, reason: 'Withdrawn by the author' },
         })

@@ -3,13 +3,13 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import type { CommentStatus } from '../generated/prisma/enums.js'
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, PreconditionRequiredError, TooManyRequestsError } from '../errors/app-errors.js'
 import { clientKey } from '../http/client-address.js'
-import { decodeCursor, encodeCursor, isCursorId, isCursorTimestamp, toPage } from '../http/pagination.js'
+import { decodeCursor, encodeCursor, isCursorId, isCursorInt4, isCursorTimestamp, toPage } from '../http/pagination.js'
 import { classify, commentFingerprint, hasBidiControls, hasControlCharacters, isVisiblyBlank, normaliseBody, normaliseEmail, normaliseName, type CommentPolicy } from './comment-policy.js'
 import { createKeyedSerializer } from './keyed-serializer.js'
 import { LRUCache } from 'lru-cache'
 import { createReferenceCache, invalidating, type ReferenceCache } from './reference-cache.js'
 import { assertAcceptingComments } from './comment-threads.js'
-import { outboxInsertSql } from './webhooks/webhook-events.js'
+import { outboxInsertSql, scrubCommentPayloads } from './webhooks/webhook-events.js'
 
 export interface SubmitInput {
   authorName: string
@@ -162,7 +162,8 @@ export async function loadModerationComment(client: Prisma.TransactionClient, id
 
 /** The queue's keyset when sorted by flags: most flags first, then oldest first. */
 const isFlagKeyset = (value: Record<string, unknown>): value is { f: number; t: string; id: string } =>
-  Number.isSafeInteger(value.f) && (value.f as number) >= 0 && isCursorTimestamp(value.t) && isCursorId(value.id) && Object.keys(value).length === 3
+  // flag_count is an int4: a larger number would be PostgreSQL's out-of-range error, not a 400.
+  isCursorInt4(value.f) && value.f >= 0 && isCursorTimestamp(value.t) && isCursorId(value.id) && Object.keys(value).length === 3
 
 function flagKeysetAfter(after: { f: number; t: string; id: string } | undefined): Prisma.CommentWhereInput {
   if (!after) return {}
@@ -580,6 +581,8 @@ export function createCommentService(
             data: { kind: 'erasure', commentId: id, staffMemberId, fromStatus: status, toStatus: status, reason: 'Personal data erased at the commenter\'s request', erasureId: erasure.id },
           })
         }
+        // The name the webhook outbox holds for them, too (bodies stay, as in the comments).
+        await scrubCommentPayloads(tx, comments.map((comment) => comment.id), { authorName: 'Anonymous' })
         return { id: erasure.id, erasedComments: comments.length, createdAt: erasure.createdAt.toISOString() }
       }), ...PUBLIC_THREAD_KEYS)
     },

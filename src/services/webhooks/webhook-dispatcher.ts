@@ -165,17 +165,34 @@ export function createWebhookDispatcher(prisma: PrismaClient, settings: WebhookS
     ])
   }
 
+  // One timer, for the earliest retry due: a later one must not push an earlier one back (the
+  // drain it starts claims every row due by then, and schedules the next).
+  let retryAt = Infinity
   function scheduleRetry(inMs: number) {
     if (closing.signal.aborted) return
+    const at = Date.now() + Math.max(0, inMs) + 5
+    if (at >= retryAt && Date.now() < retryAt) return
     clearTimeout(retryTimer)
-    retryTimer = setTimeout(() => poke(), Math.max(0, inMs) + 5)
+    retryAt = at
+    retryTimer = setTimeout(() => {
+      retryAt = Infinity
+      poke()
+    }, at - Date.now())
     retryTimer.unref()
   }
 
   async function drain(): Promise<void> {
     for (;;) {
       const batch = await claim()
-      if (batch.length === 0) return
+      if (batch.length === 0) {
+        // Wake up for the next row that falls due (a retry, or one another instance holds a lease on).
+        const [next] = await prisma.$queryRaw<Array<{ at: Date | null }>>`
+          SELECT min(GREATEST(d.next_attempt_at, COALESCE(d.locked_until, d.next_attempt_at))) AS at
+            FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
+           WHERE d.status = 'pending'`
+        if (next?.at) scheduleRetry(next.at.getTime() - Date.now())
+        return
+      }
       await Promise.all(batch.map(async (delivery) => {
         const outcome = await attempt(delivery)
         if (closing.signal.aborted) return

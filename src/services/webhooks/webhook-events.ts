@@ -49,3 +49,19 @@ export async function recordWebhookEvent(tx: Prisma.TransactionClient, type: Web
   assertNoPersonalData(payload)
   return tx.$executeRaw(outboxInsertSql(type, Prisma.sql`${randomUUID()}::uuid`, Prisma.sql`${JSON.stringify(payload)}::jsonb`))
 }
+
+/**
+ * Personal data leaves the outbox with the comment: deliveries not yet sent (retries, a switched-off
+ * subscription's backlog) and sent ones that could be redelivered keep their payloads, so a withdrawal
+ * or an erasure rewrites them in its own transaction. Only keys a payload has are replaced.
+ */
+export function scrubCommentPayloads(tx: Prisma.TransactionClient, commentIds: string[], replacement: { authorName: string; body?: string }) {
+  if (commentIds.length === 0) return Promise.resolve(0)
+  const name = Prisma.sql`jsonb_set(payload, '{authorName}', to_jsonb(${replacement.authorName}::text), false)`
+  const scrubbed = replacement.body === undefined
+    ? name
+    : Prisma.sql`jsonb_set(jsonb_set(${name}, '{body}', to_jsonb(${replacement.body}::text), false), '{previousBody}', 'null'::jsonb, false)`
+  return tx.$executeRaw`
+    UPDATE webhook_deliveries SET payload = ${scrubbed}, updated_at = CURRENT_TIMESTAMP
+     WHERE payload->>'commentId' = ANY (${commentIds}::text[])`
+}

@@ -61,6 +61,11 @@ t.test('the queue: pending by default, flagged and needsAttention filters, sort=
   const oldestCursor = /cursor=([^&>]+)/.exec(String((await app.inject({ url: '/v1/moderation/comments?status=all&limit=1', headers: moderator.headers })).headers.link))?.[1]
   t.ok(oldestCursor)
   t.equal((await app.inject({ url: `/v1/moderation/comments?status=all&sort=flags&cursor=${oldestCursor}`, headers: moderator.headers })).statusCode, 400)
+  // A flag count past PostgreSQL's integer is a bad cursor (400), not the database's out-of-range error.
+  const huge = Buffer.from(JSON.stringify({ f: 2_147_483_648, t: '2026-01-01T00:00:00.000Z', id: thrice })).toString('base64url')
+  const hugeResponse = await app.inject({ url: `/v1/moderation/comments?status=all&sort=flags&cursor=${huge}`, headers: moderator.headers })
+  t.equal(hugeResponse.statusCode, 400, 'a flag count beyond int4 in the cursor')
+  t.equal(hugeResponse.json().code, 'invalid_cursor')
   for (const bad of ['sort=newest', 'flagged=perhaps']) {
     t.equal((await app.inject({ url: `/v1/moderation/comments?${bad}`, headers: moderator.headers })).statusCode, 400, `${bad} is refused`)
   }

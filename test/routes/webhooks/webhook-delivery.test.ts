@@ -244,7 +244,7 @@ t.test('a bulk decision sends one comment.status_changed per comment it changed,
 })
 
 t.test('an author\'s edit and readers\' flags reach the receiver, signed, without the flaggers or the author\'s address', async (t) => {
-  const { app } = await buildTestApp(t, { ...ENV, COMMENT_FLAG_THRESHOLD: '2' })
+  const { app, db } = await buildTestApp(t, { ...ENV, COMMENT_FLAG_THRESHOLD: '2' })
   const admin = await staffToken(app, 'admin')
   const moderator = await staffToken(app, 'moderator')
   const receiver = await startReceiver(t)
@@ -278,4 +278,30 @@ t.test('an author\'s edit and readers\' flags reach the receiver, signed, withou
     t.ok(verify(secret, message))
     t.notMatch(message.body, /editor-reader|example\.org|203\.0\.113\.78|198\.51\.100/, `${message.json.type}: no e-mail, no address`)
   }
+
+  // Withdrawn: the outbox keeps no text or name of it, so no retry or redelivery can send them later.
+  const withdrawn = await app.inject({ method: 'DELETE', url: `/v1/comments/${id}`, headers: { 'x-receipt-token': receiptToken } })
+  t.equal(withdrawn.statusCode, 204)
+  const stored = await db.query<{ payload: Record<string, unknown> }>(`SELECT payload FROM webhook_deliveries WHERE payload->>'commentId' = $1`, [id])
+  t.equal(stored.rows.length, 3)
+  for (const { payload } of stored.rows) {
+    t.notMatch(JSON.stringify(payload), /wording|Second|First/, 'no text of the comment is left in the outbox')
+    t.match(payload, { authorName: '', body: '' })
+    if ('previousBody' in payload) t.equal(payload.previousBody, null)
+  }
+  t.match(stored.rows.find((row) => 'note' in row.payload)?.payload, { note: 'note 0', reason: 'abuse' }, 'the flaggers\' own notes and reasons stay')
+})
+
+t.test('an erasure renames the commenter in the outbox too', async (t) => {
+  const { app, db } = await buildTestApp(t, ENV)
+  const admin = await staffToken(app, 'admin')
+  const receiver = await startReceiver(t)
+  await subscribe(app, admin.headers, receiver.url, ['comment.submitted'])
+  const submitted = await submitComment(app, { payload: { authorName: 'Ada Quietly', authorEmail: 'ada.quietly@example.org', body: 'Is LI4 safe?' } })
+  const id = submitted.json().id as string
+  await eventually(() => receiver.received[0], 10_000, 'comment.submitted')
+  t.equal((await app.inject({ method: 'POST', url: '/v1/moderation/erasures', headers: admin.headers, payload: { email: 'ada.quietly@example.org' } })).statusCode, 200)
+  const { payload } = await db.one<{ payload: Record<string, unknown> }>(`SELECT payload FROM webhook_deliveries WHERE payload->>'commentId' = $1`, [id])
+  t.equal(payload.authorName, 'Anonymous')
+  t.equal(payload.body, 'Is LI4 safe?', 'bodies stay, as in the comment itself')
 })
