@@ -14,7 +14,7 @@ const PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>A fro
 
 interface FlowResult {
   point: { status: number; code: string; etag: string | null; requestId: string | null }
-  submitted: { status: number; location: string | null; rateLimit: string | null; id: string; receiptToken: string }
+  submitted: { status: number; location: string | null; rateLimit: string | null; id: string; receiptToken: string; problem?: unknown }
   receipt: { status: number; commentStatus: string }
   held: { status: number; etag: string | null; bodyEtag: string }
   decided: { status: number; commentStatus: string; etag: string | null }
@@ -90,6 +90,8 @@ t.test('a page on another origin reads, submits and moderates, with default sett
         location: submitResponse.headers.get('location'),
         rateLimit: submitResponse.headers.get('x-ratelimit-limit'),
         id: accepted.id,
+        // What a refusal said, so that a failure names its cause.
+        problem: submitResponse.ok ? undefined : accepted,
         receiptToken: accepted.receiptToken,
       },
       receipt: { status: receiptResponse.status, commentStatus: receipt.status },
@@ -104,7 +106,7 @@ t.test('a page on another origin reads, submits and moderates, with default sett
   t.equal(result.point.code, 'LI20')
   t.match(result.point.etag, /^"/, 'and can read its ETag (exposed)')
   t.ok(result.point.requestId, 'and X-Request-Id (exposed)')
-  t.equal(result.submitted.status, 202, 'submits a comment (a JSON POST: preflighted)')
+  t.equal(result.submitted.status, 202, `submits a comment (a JSON POST: preflighted)${result.submitted.problem ? `: ${JSON.stringify(result.submitted.problem)}` : ''}`)
   t.equal(result.submitted.location, `/v1/comments/${result.submitted.id}`, 'and reads Location (exposed)')
   t.ok(Number(result.submitted.rateLimit) > 0, 'and X-RateLimit-Limit (exposed)')
   t.equal(result.receipt.status, 200, 'reads it back with X-Receipt-Token')
