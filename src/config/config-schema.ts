@@ -130,6 +130,19 @@ export const EnvSchema = Type.Object({
     minimum: 0, maximum: 3_600_000, default: 30_000,
     description: 'How often each instance looks for due webhook deliveries it was not told about (retries, other instances\' leftovers); 0: only when told',
   }),
+  WEBHOOK_DELIVERY: Type.Optional(Type.Unsafe<'pg-boss' | 'in-process'>({
+    type: 'string',
+    enum: ['pg-boss', 'in-process'],
+    description: 'Who sends the outbox: pg-boss jobs (default with DATABASE_URL) or the in-process dispatcher (the only choice, and the default, on the embedded database: README, "Webhooks")',
+  })),
+  WEBHOOK_DISABLE_AFTER_HOURS: Type.Integer({
+    minimum: 0, maximum: 8_760, default: 24,
+    description: 'Deactivate a subscription whose attempts have failed without a success for this long (0: off)',
+  }),
+  WEBHOOK_DELIVERY_RETENTION_DAYS: Type.Integer({
+    minimum: 0, maximum: 3_650, default: 30,
+    description: 'Delete delivered and failed webhook deliveries (the delivery log) older than this, daily (0: keep them)',
+  }),
   PRESSURE_RETRY_AFTER_SECONDS: PositiveInteger(2, 3_600, 'Retry-After sent when shedding load'),
 })
 

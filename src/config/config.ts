@@ -84,7 +84,13 @@ export interface WebhookSettings {
   retryBaseMs: number
   retryMaxMs: number
   disableAfterFailures: number
+  /** Failing without a success for this long also disables a subscription; 0: off. */
+  disableAfterHours: number
   pollIntervalMs: number
+  /** pg-boss jobs (PostgreSQL) or the in-process dispatcher (the only one that runs on PGlite). */
+  delivery: 'pg-boss' | 'in-process'
+  /** Days a finished delivery stays in the log; 0: forever. */
+  retentionDays: number
 }
 
 /** What `buildApp` needs: the configuration with the database already chosen. */
@@ -146,6 +152,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // A replica of the embedded database cannot exist: PGlite has no replication.
   for (const name of ['DATABASE_REPLICA_URLS', 'DATABASE_DIRECT_URL'] as const) {
     if (embedded && parsed[name] !== undefined) throw new ConfigError([`${name} needs DATABASE_URL (the embedded database has no replicas and no pooler)`])
+  }
+  if (embedded && parsed.WEBHOOK_DELIVERY === 'pg-boss') {
+    throw new ConfigError(['WEBHOOK_DELIVERY=pg-boss needs DATABASE_URL (pg-boss cannot share the embedded database: README, "Webhooks")'])
   }
   return {
     databaseUrl: parsed.DATABASE_URL,
@@ -218,7 +227,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retryBaseMs: parsed.WEBHOOK_RETRY_BASE_MS,
       retryMaxMs: Math.max(parsed.WEBHOOK_RETRY_MAX_MS, parsed.WEBHOOK_RETRY_BASE_MS),
       disableAfterFailures: parsed.WEBHOOK_DISABLE_AFTER_FAILURES,
+      disableAfterHours: parsed.WEBHOOK_DISABLE_AFTER_HOURS,
       pollIntervalMs: parsed.WEBHOOK_POLL_INTERVAL_MS,
+      delivery: parsed.WEBHOOK_DELIVERY ?? (embedded ? 'in-process' : 'pg-boss'),
+      retentionDays: parsed.WEBHOOK_DELIVERY_RETENTION_DAYS,
     },
   }
 }

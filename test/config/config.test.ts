@@ -114,4 +114,15 @@ t.test('webhook settings: private targets refused unless asked for; retry bounds
   t.equal(loadConfig({ WEBHOOK_RETRY_BASE_MS: '20000', WEBHOOK_RETRY_MAX_MS: '1000' }).webhooks.retryMaxMs, 20_000, 'the maximum is never below the base')
   t.throws(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'maybe' }), /WEBHOOK_ALLOW_PRIVATE_TARGETS/)
   t.throws(() => loadConfig({ WEBHOOK_MAX_ATTEMPTS: '0' }), /WEBHOOK_MAX_ATTEMPTS/)
+  t.match(defaults, { disableAfterHours: 24, retentionDays: 30 })
+})
+
+t.test('WEBHOOK_DELIVERY: pg-boss on PostgreSQL, in-process on the embedded database, which cannot have pg-boss', async (t) => {
+  const postgres = 'postgresql://postgres@127.0.0.1:5432/test'
+  t.equal(loadConfig({}).webhooks.delivery, 'in-process')
+  t.equal(loadConfig({ DATABASE_URL: postgres }).webhooks.delivery, 'pg-boss')
+  t.equal(loadConfig({ DATABASE_URL: postgres, WEBHOOK_DELIVERY: 'in-process' }).webhooks.delivery, 'in-process')
+  t.throws(() => loadConfig({ WEBHOOK_DELIVERY: 'pg-boss' }), /WEBHOOK_DELIVERY=pg-boss needs DATABASE_URL/)
+  t.throws(() => loadConfig({ DATABASE_URL: postgres, WEBHOOK_DELIVERY: 'graphile' }), /WEBHOOK_DELIVERY/)
+  t.throws(() => loadConfig({ WEBHOOK_DISABLE_AFTER_HOURS: '-1' }), /WEBHOOK_DISABLE_AFTER_HOURS/)
 })

@@ -1,7 +1,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { AppConfig } from '../../config/config.js'
-import { createWebhookDispatcher, type WebhookDispatcher } from '../../services/webhooks/webhook-dispatcher.js'
+import { createInProcessDispatcher } from '../../services/webhooks/in-process-dispatcher.js'
+import { createPgBossDispatcher } from '../../services/webhooks/pg-boss-dispatcher.js'
+import type { WebhookDispatcher } from '../../services/webhooks/webhook-dispatcher.js'
 import { createWebhookService, type WebhookService } from '../../services/webhooks/webhook-service.js'
 
 declare module 'fastify' {
@@ -13,15 +15,20 @@ declare module 'fastify' {
 }
 
 /**
- * Webhook subscriptions and their delivery. The dispatcher runs in this process on both database
- * kinds (README, "Webhooks", says why not pg-boss: pglite-socket serves one connection at a time); it starts when the app is ready and stops,
- * cancelling requests in flight, before the database connection closes.
+ * Webhook subscriptions and their delivery: pg-boss jobs on PostgreSQL, the in-process dispatcher on
+ * the embedded database (README, "Webhooks", says why). Delivery starts when the app is ready and
+ * stops, cancelling requests in flight, before the database connection closes.
  */
 export default fp(
   async function webhooks(app: FastifyInstance, options: { config: AppConfig }) {
-    const dispatcher = createWebhookDispatcher(app.prisma, options.config.webhooks, app.log.child({ module: 'webhooks' }))
+    const { config } = options
+    const log = app.log.child({ module: 'webhooks' })
+    // pg-boss LISTENs, so it needs a session: the direct URL when the pool goes through PgBouncer.
+    const dispatcher = config.webhooks.delivery === 'pg-boss'
+      ? createPgBossDispatcher(app.prisma, config.webhooks, config.database.directUrl ?? config.databaseUrl, log)
+      : createInProcessDispatcher(app.prisma, config.webhooks, log)
     app.decorate('webhookDispatcher', dispatcher)
-    app.decorate('webhooks', createWebhookService(app.prisma, options.config.webhooks, dispatcher.poke))
+    app.decorate('webhooks', createWebhookService(app.prisma, config.webhooks, dispatcher))
     app.addHook('onReady', async () => dispatcher.start())
     app.addHook('preClose', async () => dispatcher.stop())
   },

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from '../../errors/app-errors.js'
 import { decodeCursor, encodeCursor, isCursorId, isCursorTimestamp, toPage } from '../../http/pagination.js'
 import { PING_EVENT_TYPE, type WebhookEventType } from './webhook-events.js'
 import { assertAcceptableTarget } from './webhook-targets.js'
+import type { WebhookDispatcher } from './webhook-dispatcher.js'
 
 export interface WebhookInput {
   url: string
@@ -58,7 +59,8 @@ const isDeliveryCursor = (value: Record<string, unknown>): value is { t: string;
 
 const uniqueTypes = (types: WebhookEventType[]) => [...new Set(types)]
 
-export function createWebhookService(prisma: PrismaClient, settings: WebhookSettings, onOutbox: () => void = () => {}) {
+export function createWebhookService(prisma: PrismaClient, settings: WebhookSettings, dispatcher: Pick<WebhookDispatcher, 'poke' | 'nextAttempts'>) {
+  const onOutbox = () => dispatcher.poke()
   async function find(id: string, client: Prisma.TransactionClient = prisma) {
     const row = await client.webhookSubscription.findUnique({ where: { id } })
     if (!row) throw new NotFoundError(`No webhook subscription has the id ${id}.`, 'webhook_not_found')
@@ -107,7 +109,7 @@ export function createWebhookService(prisma: PrismaClient, settings: WebhookSett
           ...(patch.eventTypes !== undefined ? { eventTypes: uniqueTypes(patch.eventTypes) } : {}),
           ...(patch.description !== undefined ? { description: patch.description } : {}),
           ...(patch.active !== undefined ? { active: patch.active } : {}),
-          ...(patch.active === true ? { disabledReason: null, disabledAt: null, consecutiveFailures: 0 } : {}),
+          ...(patch.active === true ? { disabledReason: null, disabledAt: null, consecutiveFailures: 0, failingSince: null } : {}),
           version: { increment: 1 },
         },
       }))
@@ -150,7 +152,10 @@ export function createWebhookService(prisma: PrismaClient, settings: WebhookSett
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
       })
-      return toPage(rows, limit, presentDelivery, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
+      // pg-boss, not the row, knows when a queued retry is due.
+      const next = await dispatcher.nextAttempts(rows.filter((row) => row.status === 'pending'))
+      const withNext = rows.map((row) => (next.has(row.id) ? { ...row, nextAttemptAt: next.get(row.id)! } : row))
+      return toPage(withNext, limit, presentDelivery, (row) => encodeCursor({ t: row.createdAt.toISOString(), id: row.id }))
     },
 
     /** Sends an event again as a new delivery with the same webhook-id, so a receiver can tell it is a repeat. */

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { retryDelayMs } from '../../../src/services/webhooks/webhook-dispatcher.js'
+import { retryDelayMs } from '../../../src/services/webhooks/in-process-dispatcher.js'
 
 t.test('retry delays double from the base, with 50–100 % jitter, up to the maximum', async (t) => {
   const settings = { retryBaseMs: 1_000, retryMaxMs: 60_000 }

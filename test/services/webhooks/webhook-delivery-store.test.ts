@@ -1,0 +1,80 @@
+import t, { type Test } from 'tap'
+import { createDeliveryStore } from '../../../src/services/webhooks/webhook-delivery-store.js'
+import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
+import { submitComment } from '../../helpers/comments.js'
+import { eventually, startReceiver } from '../../helpers/webhook-receiver.js'
+
+const ENV = {
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+  WEBHOOK_RETRY_BASE_MS: '1000',
+  WEBHOOK_RETRY_MAX_MS: '1000',
+  WEBHOOK_POLL_INTERVAL_MS: '0',
+  COMMENT_FLOOD_SECONDS: '0',
+}
+
+async function subscribed(t: Test, env: Record<string, string>, respond: () => number) {
+  const { app, db, config } = await buildTestApp(t, { ...ENV, ...env })
+  const admin = await staffToken(app, 'admin')
+  const receiver = await startReceiver(t, respond)
+  const created = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: admin.headers, payload: { url: receiver.url, eventTypes: ['comment.submitted'] } })
+  t.equal(created.statusCode, 201)
+  const id = created.json().subscription.id as string
+  const read = async () => (await app.inject({ url: `/v1/webhooks/${id}`, headers: admin.headers })).json()
+  return { app, db, config, id, receiver, read }
+}
+
+t.test('a subscription failing for longer than WEBHOOK_DISABLE_AFTER_HOURS is switched off at its next failed attempt, and says why', async (t) => {
+  const { app, db, id, receiver, read } = await subscribed(t, { WEBHOOK_DISABLE_AFTER_HOURS: '24' }, () => 503)
+  await db.query(`UPDATE webhook_subscriptions SET failing_since = now() - interval '25 hours' WHERE id = $1`, [id])
+  t.equal((await submitComment(app)).statusCode, 202)
+  const off = await eventually(async () => { const current = await read(); return current.active === false && current }, 30_000, 'the subscription to be switched off')
+  t.match(off, { consecutiveFailures: 0, disabledReason: /failing for 24 hours without a successful delivery \(last: HTTP 503\)/ }, 'before any delivery failed for good')
+  t.equal(receiver.received.length, 1, 'one attempt did it')
+  await app.webhookDispatcher.idle()
+  t.equal(receiver.received.length, 1, 'and nothing more is sent')
+})
+
+t.test('failing for a while, then a success: the clock starts again; 0 switches the rule off', async (t) => {
+  let status = 503
+  const { app, db, id, receiver } = await subscribed(t, { WEBHOOK_DISABLE_AFTER_HOURS: '0', WEBHOOK_MAX_ATTEMPTS: '3' }, () => status)
+  t.equal((await submitComment(app)).statusCode, 202)
+  await eventually(() => receiver.received[0], 30_000, 'the first attempt')
+  const failing = await eventually(async () => (await db.one('SELECT failing_since FROM webhook_subscriptions WHERE id = $1', [id])).failing_since as Date | null, 30_000, 'failing_since')
+  t.ok(Date.now() - failing!.getTime() < 60_000, 'set at the first failed attempt')
+  await db.query(`UPDATE webhook_subscriptions SET failing_since = now() - interval '1000 hours' WHERE id = $1`, [id])
+  status = 200
+  await eventually(async () => (await db.one('SELECT status::text FROM webhook_deliveries')).status === 'delivered', 30_000, 'the retry to succeed')
+  t.match(await db.one('SELECT active, failing_since FROM webhook_subscriptions WHERE id = $1', [id]), { active: true, failing_since: null },
+    'with the rule off, 1,000 hours of failing did not switch it off; the success cleared the clock')
+})
+
+t.test('the delivery log keeps finished deliveries for WEBHOOK_DELIVERY_RETENTION_DAYS; pending ones stay whatever their age', async (t) => {
+  const { app, db, config, id } = await subscribed(t, { WEBHOOK_DELIVERY_RETENTION_DAYS: '30' }, () => 200)
+  for (const [status, age] of [['delivered', '40 days'], ['failed', '40 days'], ['pending', '40 days'], ['delivered', '1 day']] as const) {
+    await db.query(`INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, payload, status, next_attempt_at, created_at, updated_at)
+                    VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'comment.submitted', '{}', $2, NULL, now() - $3::interval, now())`, [id, status, age])
+  }
+  // Not through the dispatcher: the old pending row would be sent (and become recent history) meanwhile.
+  const store = createDeliveryStore(app.prisma, config.webhooks)
+  t.equal(await store.prune(), 2, 'the two finished deliveries older than 30 days')
+  t.same((await db.query(`SELECT status::text, created_at < now() - interval '30 days' AS old FROM webhook_deliveries ORDER BY created_at`)).rows,
+    [{ status: 'pending', old: true }, { status: 'delivered', old: false }])
+  t.equal(await createDeliveryStore(app.prisma, { ...config.webhooks, retentionDays: 0 }).prune(), 0, '0 keeps everything')
+})
+
+t.test('a claimed row is held by its lease; an attempt cut short by shutdown does not count and frees the row at once', async (t) => {
+  const { app, db, config, id } = await subscribed(t, {}, () => 200)
+  await app.webhookDispatcher.stop()
+  await db.query(`INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, payload, updated_at)
+                  VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'comment.submitted', '{}', now())`, [id])
+  const { id: deliveryId } = await db.one('SELECT id::text FROM webhook_deliveries')
+  const store = createDeliveryStore(app.prisma, config.webhooks)
+  t.notOk(await store.claimOne('00000000-0000-4000-8000-000000000000'), 'an unknown row is not claimed')
+  const claimed = await store.claimOne(deliveryId)
+  t.match(claimed, { id: deliveryId, subscriptionId: id, attempts: 1 })
+  t.notOk(await store.claimOne(deliveryId), 'held: nobody else takes it')
+  t.same(await store.claimDue(10), [], 'not even a drain')
+  await store.release(claimed!)
+  t.match(await db.one('SELECT attempts, locked_until FROM webhook_deliveries'), { attempts: 0, locked_until: null })
+  t.match(await store.claimOne(deliveryId), { attempts: 1 }, 'free again')
+})
