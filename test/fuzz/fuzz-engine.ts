@@ -187,7 +187,7 @@ export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 
     case 'null':
       return fc.constant(null)
     case 'array': {
-      if (depth > 4) return fc.constant([])
+      if (depth > 8) return fc.constant([])
       const item = fromSchema(spec, schema.items ?? {}, 'valid', depth + 1)
       const minLength = schema.minItems ?? 0
       const maxLength = Math.max(minLength, Math.min(schema.maxItems ?? 3, 3))
@@ -195,7 +195,7 @@ export function fromSchema(spec: OpenApiDocument, raw: JsonSchema, mode: Mode = 
       return schema.uniqueItems ? fc.uniqueArray(item, { minLength, maxLength, selector: (value) => JSON.stringify(value) }) : fc.array(item, { minLength, maxLength })
     }
     case 'object': {
-      if (depth > 4 || !schema.properties) return fc.constant({})
+      if (depth > 8 || !schema.properties) return fc.constant({})
       const model: Record<string, fc.Arbitrary<unknown>> = {}
       for (const [name, property] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
         const generated = fromSchema(spec, property, 'valid', depth + 1, hints)
@@ -545,7 +545,7 @@ const LEAKS = /node_modules|\/src\/|\.ts:\d+|at async |Prisma|ECONNREFUSED|SELEC
 export async function probe(target: FuzzTarget, request: FuzzRequest): Promise<{ status: number; violations: string[] }> {
   const inject = await resolveRequest(target, request)
   const response = await target.app.inject(inject)
-  learn(target, request.operationId, response.statusCode, response.body)
+  learn(target, request.operationId, response.statusCode, response.body, inject)
   const violations: string[] = []
   if (response.statusCode >= 500) violations.push(`status ${response.statusCode}: ${response.body.slice(0, 300)}`)
   // The path the server saw: clients (and inject) resolve dot segments before sending.
@@ -588,7 +588,15 @@ async function resolveRequest(target: FuzzTarget, request: FuzzRequest): Promise
 }
 
 /** Adds what a successful write created to the pools, so later requests can read, change and delete it. */
-function learn(target: FuzzTarget, operationId: string, status: number, body: string) {
+function learn(target: FuzzTarget, operationId: string, status: number, body: string, inject: InjectOptions) {
+  // What a DELETE removed leaves every pool: requests built to succeed must not pick it again.
+  if (status === 204 && inject.method === 'DELETE') {
+    const gone = decodeURIComponent(new URL(String(inject.url), 'http://fuzz.invalid').pathname.split('/').at(-1) ?? '')
+    for (const values of Object.values(target.pools)) {
+      const at = values.indexOf(gone)
+      if (at !== -1 && values.length > 1) values.splice(at, 1)
+    }
+  }
   if (status === 200 && (operationId === 'publishArticle' || operationId === 'unpublishArticle')) {
     const { slug } = JSON.parse(body) as { slug: string }
     const open = target.pools['/v1/articles/{slug}/comments:slug']!
