@@ -1,5 +1,6 @@
 -- AlterTable
-ALTER TABLE "webhook_subscriptions" ADD COLUMN     "failing_since" TIMESTAMPTZ(3);
+ALTER TABLE "webhook_subscriptions" ADD COLUMN     "failing_since" TIMESTAMPTZ(3),
+ADD COLUMN     "last_failure_at" TIMESTAMPTZ(3);
 
 -- AlterTable
 ALTER TABLE "webhook_deliveries" ADD COLUMN     "job_id" UUID;

@@ -1,17 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import type { WebhookSettings } from '../../config/config.js'
-import { createDeliveryStore, type ClaimedDelivery } from './webhook-delivery-store.js'
+import { createDeliveryStore, retryDelayMs, type ClaimedDelivery } from './webhook-delivery-store.js'
 import type { WebhookDispatcher } from './webhook-dispatcher.js'
 
 const BATCH = 10
 const DAY_MS = 86_400_000
-
-/** Exponential backoff with jitter: base × 2^(attempt−1), capped, then 50–100 % of it (so retries of many receivers spread out). */
-export function retryDelayMs(attempt: number, settings: Pick<WebhookSettings, 'retryBaseMs' | 'retryMaxMs'>, random = Math.random): number {
-  const ceiling = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** Math.max(0, attempt - 1))
-  return Math.round(ceiling * (0.5 + random() * 0.5))
-}
 
 /**
  * The embedded database's dispatcher (pg-boss cannot run on PGlite beside the app: README,
@@ -32,7 +26,8 @@ export function createInProcessDispatcher(prisma: PrismaClient, settings: Webhoo
 
   async function send(delivery: ClaimedDelivery) {
     const outcome = await store.attempt(delivery, closing.signal)
-    if (closing.signal.aborted) {
+    // A 2xx that arrived as shutdown began is a delivery like any other.
+    if (outcome.error !== null && closing.signal.aborted) {
       await store.release(delivery).catch(() => {})
       return
     }
@@ -68,7 +63,7 @@ export function createInProcessDispatcher(prisma: PrismaClient, settings: Webhoo
       if (batch.length === 0) {
         // Wake up for the next row that falls due (a retry, or one another instance holds a lease on).
         const [next] = await prisma.$queryRaw<Array<{ at: Date | null }>>`
-          SELECT min(GREATEST(d.next_attempt_at, COALESCE(d.locked_until, d.next_attempt_at))) AS at
+          SELECT min(GREATEST(COALESCE(d.next_attempt_at, d.created_at), COALESCE(d.locked_until, d.created_at))) AS at
             FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
            WHERE d.status = 'pending'`
         if (next?.at) scheduleRetry(next.at.getTime() - Date.now())

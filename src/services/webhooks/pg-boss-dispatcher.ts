@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { fromPrisma, PgBoss, type JobWithMetadata } from 'pg-boss'
-import type { PrismaClient } from '../../generated/prisma/client.js'
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
 import type { WebhookSettings } from '../../config/config.js'
-import { createDeliveryStore } from './webhook-delivery-store.js'
+import { createDeliveryStore, retryDelayMs } from './webhook-delivery-store.js'
 import type { WebhookDispatcher } from './webhook-dispatcher.js'
 
 /** One job per attempt series of one outbox row. */
@@ -57,20 +57,38 @@ export function createPgBossDispatcher(
   })
   // pg-boss reports trouble it recovers from (a dropped connection, a slow maintenance query) as events.
   boss.on('error', (error) => log.warn({ err: error }, 'pg-boss'))
+  boss.on('warning', (warning) => log.warn({ warning }, 'pg-boss warning'))
   let deliveryWorker: string | undefined
   let started = false
   let setup: Promise<void> | undefined
   let relaying: Promise<void> | undefined
   let again = false
+  let stopping = false
 
-  async function relayOnce(): Promise<number> {
+  /**
+   * Queues up to RELAY_BATCH unqueued rows: their jobs are inserted by the transaction that locks the
+   * rows and stores the job ids. `sweep` also takes pending rows whose job has ended or vanished
+   * without finishing them (its last retry failed without a verdict, pg-boss's retention deleted it).
+   */
+  async function relayOnce(sweep: boolean): Promise<number> {
     return prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<Array<{ id: string }>>`
-        SELECT d.id::text AS id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
-         WHERE d.status = 'pending' AND d.job_id IS NULL
+      const orphaned = sweep
+        ? Prisma.sql`OR NOT EXISTS (SELECT 1 FROM ${Prisma.raw(SCHEMA)}.job j
+                                     WHERE j.name = ${DELIVERY_QUEUE} AND j.id = d.job_id AND j.state IN ('created', 'retry', 'active'))`
+        : Prisma.empty
+      const rows = await tx.$queryRaw<Array<{ id: string; nextAttemptAt: Date | null }>>`
+        SELECT d.id::text AS id, d.next_attempt_at AS "nextAttemptAt"
+          FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
+         WHERE d.status = 'pending' AND (d.job_id IS NULL ${orphaned})
          ORDER BY d.created_at LIMIT ${RELAY_BATCH} FOR UPDATE OF d SKIP LOCKED`
       if (rows.length === 0) return 0
-      const jobs = rows.map((row) => ({ id: randomUUID(), data: { deliveryId: row.id } satisfies DeliveryJob }))
+      const now = Date.now()
+      // A row handed back with a retry time (below) keeps it.
+      const jobs = rows.map((row) => ({
+        id: randomUUID(),
+        data: { deliveryId: row.id } satisfies DeliveryJob,
+        ...(row.nextAttemptAt && row.nextAttemptAt.getTime() > now ? { startAfter: row.nextAttemptAt } : {}),
+      }))
       await boss.insert(DELIVERY_QUEUE, jobs, { db: fromPrisma(tx) })
       await tx.$executeRaw`
         UPDATE webhook_deliveries d SET job_id = j.job_id
@@ -80,39 +98,62 @@ export function createPgBossDispatcher(
     })
   }
 
-  async function relay(): Promise<void> {
+  async function relay(sweep: boolean): Promise<void> {
     let queued = 0
-    for (let batch = RELAY_BATCH; batch === RELAY_BATCH; queued += batch) batch = await relayOnce()
+    for (let batch = RELAY_BATCH; batch === RELAY_BATCH; queued += batch) batch = await relayOnce(sweep)
     // This instance's worker fetches at once; others hear of it through pg-boss's NOTIFY.
     if (queued > 0 && deliveryWorker) boss.notifyWorker(deliveryWorker)
   }
 
+  /** Hands the row back to the relay (no job), to be queued again: at once, or at `nextAttemptAt`. */
+  const handBack = (deliveryId: string, jobId: string) => prisma.$executeRaw`
+    UPDATE webhook_deliveries SET job_id = NULL WHERE id = ${deliveryId}::uuid AND job_id = ${jobId}::uuid AND status = 'pending'`
+
   async function deliver(job: JobWithMetadata<DeliveryJob>): Promise<void> {
-    const delivery = await store.claimOne(job.data.deliveryId)
+    const { deliveryId } = job.data
+    const delivery = await store.claimOne(deliveryId)
     if (!delivery) {
-      // Already sent, failed or deleted; or its subscription was switched off meanwhile: then the row
-      // goes back to the relay, which queues it again once the subscription is active.
-      await prisma.$executeRaw`
-        UPDATE webhook_deliveries d SET job_id = NULL FROM webhook_subscriptions s
-         WHERE d.id = ${job.data.deliveryId}::uuid AND d.job_id = ${job.id}::uuid AND d.status = 'pending'
-           AND s.id = d.subscription_id AND NOT s.active`
-      return
+      const [row] = await prisma.$queryRaw<Array<{ pending: boolean; mine: boolean; active: boolean }>>`
+        SELECT d.status = 'pending' AS pending, d.job_id IS NOT DISTINCT FROM ${job.id}::uuid AS mine, s.active
+          FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id WHERE d.id = ${deliveryId}::uuid`
+      // Sent, failed for good or deleted; or another job carries the row now: nothing to do.
+      if (!row?.pending || !row.mine) return
+      // Switched off meanwhile: the relay queues the row again once the subscription is active.
+      if (!row.active) {
+        await handBack(deliveryId, job.id)
+        return
+      }
+      // Held by an attempt still in flight (or by a crashed one whose lease has not run out): later.
+      throw new DeliveryAttemptFailed(null, 'the delivery is held by another attempt')
     }
     const outcome = await store.attempt(delivery, closing.signal)
-    if (closing.signal.aborted) {
-      await store.release(delivery).catch(() => {})
-      throw new DeliveryAttemptFailed(null, 'cancelled: the server is shutting down')
+    // Cut short by shutdown: not an attempt. The row goes back to the relay (a 2xx that arrived meanwhile counts).
+    if (outcome.error !== null && closing.signal.aborted) {
+      await store.release(delivery)
+      return
     }
-    log.info({ deliveryId: delivery.id, eventType: delivery.eventType, attempt: delivery.attempts, statusCode: outcome.statusCode, error: outcome.error },
+    log.info({ deliveryId, eventType: delivery.eventType, attempt: delivery.attempts, statusCode: outcome.statusCode, error: outcome.error },
       outcome.error === null ? 'webhook delivered' : 'webhook delivery failed')
     if (outcome.error === null) return store.delivered(delivery, outcome)
-    if (job.retryCount >= job.retryLimit) await store.failed(delivery, outcome)
-    else await store.willRetry(delivery, outcome, null)
+    // The row counts the attempts (a row may have had several jobs): it decides when to give up.
+    if (delivery.attempts >= settings.maxAttempts) return store.failed(delivery, outcome)
+    if (job.retryCount >= job.retryLimit) {
+      // pg-boss has no retry left for this job but the row has attempts: a new job, after the same backoff.
+      await store.willRetry(delivery, outcome, new Date(Date.now() + retryDelayMs(delivery.attempts, settings)))
+      await handBack(deliveryId, job.id)
+      poke()
+      return
+    }
+    await store.willRetry(delivery, outcome, null)
+    // Thrown so that pg-boss retries the job, with exponential backoff and jitter.
     throw new DeliveryAttemptFailed(outcome.statusCode, outcome.error)
   }
 
-  function poke(): void {
-    if (!started || closing.signal.aborted) return
+  let sweepRequested = false
+  /** Runs the relay now, or once more after the one running; `sweep` as relayOnce says. */
+  function poke(sweep = false): void {
+    if (!started || stopping) return
+    sweepRequested ||= sweep
     if (relaying) {
       again = true
       return
@@ -120,13 +161,15 @@ export function createPgBossDispatcher(
     relaying = (async () => {
       do {
         again = false
+        const withSweep = sweepRequested
+        sweepRequested = false
         try {
-          await relay()
+          await relay(withSweep)
         } catch (error) {
           // The database may be away: the next commit, or the relay's cron job, tries again.
-          if (!closing.signal.aborted) log.warn({ err: error }, 'queueing webhook deliveries failed')
+          if (!stopping) log.warn({ err: error }, 'queueing webhook deliveries failed')
         }
-      } while (again && !closing.signal.aborted)
+      } while (again && !stopping)
     })().finally(() => {
       relaying = undefined
     })
@@ -134,7 +177,7 @@ export function createPgBossDispatcher(
 
   return {
     kind: 'pg-boss',
-    poke,
+    poke: () => poke(),
 
     async start() {
       setup = (async () => {
@@ -149,7 +192,8 @@ export function createPgBossDispatcher(
         // An attempt never outlives its lease; past it, pg-boss counts the job as failed and retries it.
         const expireInSeconds = seconds(store.leaseMs)
         for (const [name, options] of [
-          [DELIVERY_QUEUE, { ...retries, expireInSeconds, notify: true }],
+          // Queued jobs outlive every retry they may wait for (the relay's sweep re-queues a row whose job is gone anyway).
+          [DELIVERY_QUEUE, { ...retries, expireInSeconds, notify: true, retentionSeconds: Math.max(14 * 86_400, seconds(settings.maxAttempts * settings.retryMaxMs) + 86_400) }],
           [RELAY_QUEUE, { retryLimit: 0, expireInSeconds: 300 }],
           [PRUNE_QUEUE, { retryLimit: 0, expireInSeconds: 3_600 }],
         ] as const) {
@@ -159,7 +203,7 @@ export function createPgBossDispatcher(
         }
         await boss.schedule(RELAY_QUEUE, '* * * * *')
         await boss.schedule(PRUNE_QUEUE, '17 3 * * *')
-        await boss.work(RELAY_QUEUE, async () => relay())
+        await boss.work(RELAY_QUEUE, async () => relay(true))
         await boss.work(PRUNE_QUEUE, async () => {
           const pruned = await store.prune()
           log.info({ pruned }, 'pruned the webhook delivery log')
@@ -171,21 +215,22 @@ export function createPgBossDispatcher(
           async ([job]) => deliver(job!))
         started = true
         // Rows written while no instance was up, or left unqueued by a crash, go out now.
-        poke()
+        poke(true)
       })().catch((error: unknown) => {
-        if (!closing.signal.aborted) log.error({ err: error }, 'webhook delivery through pg-boss did not start')
+        if (!stopping) log.error({ err: error }, 'webhook delivery through pg-boss did not start')
       })
       // Normally ready in well under a second; a database that is down delays the boot by this much at most.
       await Promise.race([setup, new Promise((resolve) => setTimeout(resolve, START_WAIT_MS).unref())])
     },
 
     async nextAttempts(deliveries) {
-      if (!started) return new Map()
-      const found = await Promise.all(deliveries.filter((delivery) => delivery.jobId).map(async (delivery) => {
-        const [job] = await boss.findJobs(DELIVERY_QUEUE, { id: delivery.jobId! }).catch(() => [])
-        return job && (job.state === 'created' || job.state === 'retry') ? [delivery.id, job.startAfter] as const : undefined
-      }))
-      return new Map(found.filter((entry) => entry !== undefined))
+      const jobIds = deliveries.flatMap((delivery) => (delivery.jobId ? [delivery.jobId] : []))
+      if (!started || jobIds.length === 0) return new Map()
+      const jobs = await prisma.$queryRaw<Array<{ id: string; startAfter: Date }>>`
+        SELECT id::text AS id, start_after AS "startAfter" FROM ${Prisma.raw(SCHEMA)}.job
+         WHERE name = ${DELIVERY_QUEUE} AND id = ANY (${jobIds}::uuid[]) AND state IN ('created', 'retry')`
+      const byJob = new Map(jobs.map((job) => [job.id, job.startAfter]))
+      return new Map(deliveries.flatMap((delivery) => (delivery.jobId && byJob.has(delivery.jobId) ? [[delivery.id, byJob.get(delivery.jobId)!] as const] : [])))
     },
 
     async idle() {
@@ -193,20 +238,21 @@ export function createPgBossDispatcher(
       if (!started) return
       for (;;) {
         while (relaying) await relaying
-        const [{ busy }] = await prisma.$queryRawUnsafe<[{ busy: boolean }]>(
-          `SELECT EXISTS (SELECT 1 FROM ${SCHEMA}.job WHERE name = $1
-                           AND (state = 'active' OR (state IN ('created', 'retry') AND start_after <= now()))) AS busy`, DELIVERY_QUEUE)
+        const [{ busy }] = await prisma.$queryRaw<[{ busy: boolean }]>`
+          SELECT EXISTS (SELECT 1 FROM ${Prisma.raw(SCHEMA)}.job WHERE name = ${DELIVERY_QUEUE}
+                          AND (state = 'active' OR (state IN ('created', 'retry') AND start_after <= now()))) AS busy`
         if (!busy && !relaying) return
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
     },
 
     async stop() {
-      closing.abort()
+      stopping = true
       while (relaying) await relaying
       if (!setup) return
-      // Graceful: the attempts in flight were just cancelled, so their handlers end at once and hand the
-      // jobs back to pg-boss for a retry.
+      // No new attempts from here; those in flight are cancelled and hand their rows back (deliver()).
+      if (deliveryWorker) await boss.offWork(DELIVERY_QUEUE, { wait: false }).catch(() => {})
+      closing.abort()
       await boss.stop({ graceful: true, timeout: 5_000, close: true })
       await setup
     },

@@ -26,6 +26,12 @@ export interface AttemptOutcome {
 
 const USER_AGENT = 'acupoint-api-webhooks/1'
 
+/** Exponential backoff with jitter: base × 2^(attempt−1), capped, then 50–100 % of it (so retries of many receivers spread out). */
+export function retryDelayMs(attempt: number, settings: Pick<WebhookSettings, 'retryBaseMs' | 'retryMaxMs'>, random = Math.random): number {
+  const ceiling = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** Math.max(0, attempt - 1))
+  return Math.round(ceiling * (0.5 + random() * 0.5))
+}
+
 /** Connects to the address that was checked, whatever a second DNS answer would say (no rebinding). */
 function pinnedLookup(target: ResolvedTarget): LookupFunction {
   return (_hostname, options, callback) => {
@@ -101,17 +107,25 @@ export function createDeliveryStore(prisma: PrismaClient, settings: WebhookSetti
       RETURNING d.id::text AS id, d.subscription_id::text AS "subscriptionId", d.event_id::text AS "eventId", d.event_type AS "eventType",
                 d.payload, d.attempts, d.created_at AS "createdAt", s.url, s.secret`
 
+  // A failing delivery is tried again at most retryMaxMs (plus an attempt's lease) after the last
+  // failure: a longer quiet spell since then means the subscription was not failing meanwhile.
+  const spellGapSeconds = (settings.retryMaxMs + leaseMs) / 1000
+  const failingSince = Prisma.sql`CASE WHEN last_failure_at IS NULL OR last_failure_at < CURRENT_TIMESTAMP - make_interval(secs => ${spellGapSeconds})
+                                       THEN CURRENT_TIMESTAMP ELSE COALESCE(failing_since, CURRENT_TIMESTAMP) END`
+
   /** A failed attempt counts against the subscription: `final` when the delivery has no attempt left. */
   function subscriptionFailed(delivery: ClaimedDelivery, error: string | null, final: boolean) {
     const failures = final ? 1 : 0
     const tooMany = Prisma.sql`consecutive_failures + ${failures} >= ${settings.disableAfterFailures}`
-    const tooLong = Prisma.sql`(${settings.disableAfterHours} > 0 AND failing_since < CURRENT_TIMESTAMP - make_interval(hours => ${settings.disableAfterHours}))`
+    const tooLong = Prisma.sql`(${settings.disableAfterHours} > 0 AND ${failingSince} < CURRENT_TIMESTAMP - make_interval(hours => ${settings.disableAfterHours}))`
     const byCount = `Deactivated after ${settings.disableAfterFailures} deliveries in a row failed (last: ${error})`
     const byTime = `Deactivated after failing for ${settings.disableAfterHours} hours without a successful delivery (last: ${error})`
+    // UPDATE reads the row as it was: every expression below sees the old failing_since and last_failure_at.
     return prisma.$executeRaw`
       UPDATE webhook_subscriptions
          SET consecutive_failures = consecutive_failures + ${failures},
-             failing_since = COALESCE(failing_since, CURRENT_TIMESTAMP),
+             failing_since = ${failingSince},
+             last_failure_at = CURRENT_TIMESTAMP,
              active = CASE WHEN ${tooMany} OR ${tooLong} THEN false ELSE active END,
              disabled_reason = CASE WHEN NOT active THEN disabled_reason WHEN ${tooMany} THEN ${byCount} WHEN ${tooLong} THEN ${byTime} ELSE disabled_reason END,
              disabled_at = CASE WHEN active AND (${tooMany} OR ${tooLong}) THEN CURRENT_TIMESTAMP ELSE disabled_at END
@@ -124,9 +138,9 @@ export function createDeliveryStore(prisma: PrismaClient, settings: WebhookSetti
     /** Up to `limit` due rows of active subscriptions that nobody holds (FOR UPDATE SKIP LOCKED: instances share the work). */
     claimDue: (limit: number) => claimed(Prisma.sql`
          d.id IN (SELECT q.id FROM webhook_deliveries q JOIN webhook_subscriptions qs ON qs.id = q.subscription_id AND qs.active
-                   WHERE q.status = 'pending' AND q.next_attempt_at <= CURRENT_TIMESTAMP
+                   WHERE q.status = 'pending' AND COALESCE(q.next_attempt_at, q.created_at) <= CURRENT_TIMESTAMP
                      AND (q.locked_until IS NULL OR q.locked_until < CURRENT_TIMESTAMP)
-                   ORDER BY q.next_attempt_at LIMIT ${limit} FOR UPDATE OF q SKIP LOCKED)`),
+                   ORDER BY COALESCE(q.next_attempt_at, q.created_at) LIMIT ${limit} FOR UPDATE OF q SKIP LOCKED)`),
 
     /** This row, if it still waits to be sent, its subscription is active and nobody holds it. */
     async claimOne(id: string): Promise<ClaimedDelivery | undefined> {
@@ -157,7 +171,7 @@ export function createDeliveryStore(prisma: PrismaClient, settings: WebhookSetti
       ])
     },
 
-    /** A failed attempt with more to come, at `nextAttemptAt` (null: the job queue decides when). */
+    /** A failed attempt with more to come, at `nextAttemptAt` (null: pg-boss's job decides when; due at once for the in-process dispatcher). */
     async willRetry(delivery: ClaimedDelivery, outcome: AttemptOutcome, nextAttemptAt: Date | null) {
       const error = outcome.error?.slice(0, 500) ?? null
       await prisma.$transaction([
@@ -177,9 +191,12 @@ export function createDeliveryStore(prisma: PrismaClient, settings: WebhookSetti
       ])
     },
 
-    /** An attempt cut short by shutdown: it does not count, and the row is free again at once. */
+    /**
+     * An attempt cut short by shutdown: it does not count, and the row is free again at once, with no
+     * job (pg-boss mode), so that the relay of whichever instance runs next queues it afresh.
+     */
     async release(delivery: ClaimedDelivery) {
-      await prisma.$executeRaw`UPDATE webhook_deliveries SET locked_until = NULL, attempts = attempts - 1, updated_at = CURRENT_TIMESTAMP
+      await prisma.$executeRaw`UPDATE webhook_deliveries SET locked_until = NULL, attempts = attempts - 1, job_id = NULL, updated_at = CURRENT_TIMESTAMP
                                 WHERE id = ${delivery.id}::uuid AND status = 'pending'`
     },
 

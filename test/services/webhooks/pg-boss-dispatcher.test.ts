@@ -42,23 +42,28 @@ t.test('pg-boss delivery', { skip: environmentConfig.databaseUrl ? false : 'pg-b
     t.equal(receiver.received.length, 1, 'and not sent again meanwhile')
   })
 
-  t.test('an outbox row nobody queued (the instance died after the commit) is queued when an instance starts', async (t) => {
+  t.test('outbox rows nobody queued (the instance died after the commit) or whose job is gone are queued when an instance starts', async (t) => {
     const { app, config, db } = await buildTestApp(t, ENV)
     const admin = await staffToken(app, 'admin')
     const receiver = await startReceiver(t)
     const created = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: admin.headers, payload: { url: receiver.url, eventTypes: ['comment.submitted'] } })
     const subscriptionId = created.json().subscription.id as string
     await app.close()
-    // As the transaction of a submission would have left it, with nobody alive to relay it.
-    await db.query(`INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, payload, updated_at)
-                    VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'comment.submitted', '{"commentId": "left-behind"}', now())`, [subscriptionId])
+    // As the transaction of a submission would have left it, with nobody alive to relay it; and a row
+    // whose job is gone (pg-boss's retention deleted it, or it ended without a verdict).
+    for (const [commentId, jobId] of [['left-behind', null], ['job-gone', '8f0e2b1c-0000-4000-8000-000000000001']]) {
+      await db.query(`INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, payload, job_id, updated_at)
+                      VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'comment.submitted', json_build_object('commentId', $2::text), $3, now())`, [subscriptionId, commentId, jobId])
+    }
     const next = await buildApp(config, { loggerInstance: pino({ level: 'silent' }) })
     t.teardown(() => next.close())
     await next.ready()
-    const message = await eventually(() => receiver.received[0], 30_000, 'the left-behind event')
-    t.match(message.json, { type: 'comment.submitted', data: { commentId: 'left-behind' } })
+    await eventually(() => receiver.received.length >= 2, 30_000, 'both events')
+    t.same(receiver.received.map((message) => message.json.data.commentId).sort(), ['job-gone', 'left-behind'])
     await next.webhookDispatcher.idle()
-    t.match(await db.one(`SELECT d.status::text, d.attempts, j.state FROM webhook_deliveries d JOIN pgboss.job j ON j.id = d.job_id`), { status: 'delivered', attempts: 1, state: 'completed' })
+    t.equal(receiver.received.length, 2)
+    t.same((await db.query(`SELECT d.status::text, d.attempts, j.state FROM webhook_deliveries d JOIN pgboss.job j ON j.id = d.job_id`)).rows,
+      [{ status: 'delivered', attempts: 1, state: 'completed' }, { status: 'delivered', attempts: 1, state: 'completed' }], 'each with a job of its own')
   })
 
   t.test('two instances share the queue: every event is sent once', async (t) => {
