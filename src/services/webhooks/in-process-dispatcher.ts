@@ -108,9 +108,16 @@ export function createInProcessDispatcher(prisma: PrismaClient, settings: Webhoo
       }
       pruneTimer = setInterval(prune, DAY_MS)
       pruneTimer.unref()
-      void prune()
-      // Rows left by an earlier run (or written while no instance was up) go out now, not at the first poll.
-      poke()
+      // Before the app is ready, so that this start-up work never mixes with its first requests.
+      await prune()
+      try {
+        // Rows left by an earlier run (or written while no instance was up) go out now, not at the first poll.
+        const [waiting] = await prisma.$queryRaw<Array<{ due: boolean }>>`SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE status = 'pending') AS due`
+        if (waiting?.due) poke()
+      } catch (error) {
+        // The database may be down at boot: the poll (or the next commit) finds the rows.
+        log.warn({ err: error }, 'webhook dispatch failed')
+      }
     },
     nextAttempts: async () => new Map(),
     async idle(): Promise<void> {

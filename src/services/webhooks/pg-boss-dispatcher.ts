@@ -98,7 +98,21 @@ export function createPgBossDispatcher(
     })
   }
 
+  /**
+   * Whether a sweep has anything to queue, asked on pg-boss's own connections: the cron job and the
+   * start then cost the app's pool nothing while the outbox is quiet, which it mostly is.
+   */
+  async function sweepHasWork(): Promise<boolean> {
+    const { rows } = await boss.getDb().executeSql(`
+      SELECT EXISTS (SELECT 1 FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
+                      WHERE d.status = 'pending'
+                        AND (d.job_id IS NULL OR NOT EXISTS (SELECT 1 FROM ${SCHEMA}.job j
+                                                              WHERE j.name = $1 AND j.id = d.job_id AND j.state IN ('created', 'retry', 'active')))) AS work`, [DELIVERY_QUEUE])
+    return rows[0]?.work === true
+  }
+
   async function relay(sweep: boolean): Promise<void> {
+    if (sweep && !(await sweepHasWork())) return
     let queued = 0
     for (let batch = RELAY_BATCH; batch === RELAY_BATCH; queued += batch) batch = await relayOnce(sweep)
     // This instance's worker fetches at once; others hear of it through pg-boss's NOTIFY.
@@ -214,8 +228,9 @@ export function createPgBossDispatcher(
           { includeMetadata: true, localConcurrency: 4, pollingIntervalSeconds: polling, notifyPollingIntervalSeconds: polling },
           async ([job]) => deliver(job!))
         started = true
-        // Rows written while no instance was up, or left unqueued by a crash, go out now.
-        poke(true)
+        // Rows written while no instance was up, or left unqueued by a crash, go out now (before the
+        // app is ready, so that this start-up work never mixes with its first requests).
+        await relay(true).catch((error: unknown) => log.warn({ err: error }, 'queueing webhook deliveries failed'))
       })().catch((error: unknown) => {
         if (!stopping) log.error({ err: error }, 'webhook delivery through pg-boss did not start')
       })
