@@ -2,6 +2,18 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 
+/**
+ * For tests of the delivery machinery: receivers on 127.0.0.1 allowed, retries of one second (pg-boss
+ * counts whole seconds), no poll (only commits and retries start work), no flood wait between comments.
+ */
+export const WEBHOOK_SERVICE_ENV = {
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+  WEBHOOK_RETRY_BASE_MS: '1000',
+  WEBHOOK_RETRY_MAX_MS: '1000',
+  WEBHOOK_POLL_INTERVAL_MS: '0',
+  COMMENT_FLOOD_SECONDS: '0',
+}
+
 export interface ReceivedWebhook {
   headers: http.IncomingHttpHeaders
   body: string

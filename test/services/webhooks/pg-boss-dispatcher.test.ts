@@ -4,17 +4,10 @@ import { buildApp } from '../../../src/app.js'
 import { buildTestApp, checkEveryResponse, staffToken } from '../../helpers/build-test-app.js'
 import { submitComment } from '../../helpers/comments.js'
 import { environmentConfig } from '../../helpers/test-database.js'
-import { eventually, startReceiver } from '../../helpers/webhook-receiver.js'
+import { eventually, startReceiver, WEBHOOK_SERVICE_ENV as ENV } from '../../helpers/webhook-receiver.js'
 
 // pg-boss runs on PostgreSQL only (README, "Webhooks": it cannot share the embedded PGlite); the
 // embedded run covers the in-process dispatcher through the same route tests.
-const ENV = {
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-  WEBHOOK_RETRY_BASE_MS: '1000',
-  WEBHOOK_RETRY_MAX_MS: '1000',
-  WEBHOOK_POLL_INTERVAL_MS: '0',
-  COMMENT_FLOOD_SECONDS: '0',
-}
 
 t.test('pg-boss delivery', { skip: environmentConfig.databaseUrl ? false : 'pg-boss needs PostgreSQL (DATABASE_URL); the embedded database uses the in-process dispatcher' }, async (t) => {
   t.test('is the default on PostgreSQL; each outbox row becomes one pg-boss job, and the log shows when pg-boss retries', async (t) => {

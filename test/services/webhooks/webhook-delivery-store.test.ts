@@ -2,15 +2,8 @@ import t, { type Test } from 'tap'
 import { createDeliveryStore, retryDelayMs } from '../../../src/services/webhooks/webhook-delivery-store.js'
 import { buildTestApp, staffToken } from '../../helpers/build-test-app.js'
 import { submitComment } from '../../helpers/comments.js'
-import { eventually, startReceiver } from '../../helpers/webhook-receiver.js'
+import { eventually, startReceiver, WEBHOOK_SERVICE_ENV as ENV } from '../../helpers/webhook-receiver.js'
 
-const ENV = {
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-  WEBHOOK_RETRY_BASE_MS: '1000',
-  WEBHOOK_RETRY_MAX_MS: '1000',
-  WEBHOOK_POLL_INTERVAL_MS: '0',
-  COMMENT_FLOOD_SECONDS: '0',
-}
 
 async function subscribed(t: Test, env: Record<string, string>, respond: () => number | 'hang') {
   const { app, db, config } = await buildTestApp(t, { ...ENV, ...env })
